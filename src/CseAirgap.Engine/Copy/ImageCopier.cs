@@ -1,0 +1,208 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using CseAirgap.Engine.Registry;
+
+namespace CseAirgap.Engine.Copy;
+
+/// <summary>
+/// Copies images into one destination registry, never leaving a tag that points at something incomplete:
+/// blobs first (each verified), then platform manifests by digest, then the top manifest under its tag.
+/// A blob needed by several images is sent once and mounted into the other repositories.
+/// </summary>
+public sealed class ImageCopier
+{
+    private readonly RegistryClient _destination;
+    private readonly SemaphoreSlim _transfers;
+    private readonly RetryPolicy _retry;
+    private readonly Action<string>? _log;
+
+    // digest -> the destination repository that received it first in this run.
+    private readonly ConcurrentDictionary<string, Lazy<Task<string>>> _placements = new();
+
+    public ImageCopier(RegistryClient destination, int maxBlobTransfers, RetryPolicy retry, Action<string>? log)
+    {
+        _destination = destination;
+        _transfers = new SemaphoreSlim(Math.Max(1, maxBlobTransfers));
+        _retry = retry;
+        _log = log;
+    }
+
+    /// <summary>Copies every job, <paramref name="throttleLimit"/> images at a time; each outcome is reported as soon as it is known.</summary>
+    public async Task RunAsync(IReadOnlyList<ImageCopyJob> jobs, int throttleLimit, CopyProgress progress, Action<ImageCopyOutcome> onOutcome, CancellationToken ct)
+    {
+        using var images = new SemaphoreSlim(Math.Max(1, throttleLimit));
+        var running = jobs.Select(async job =>
+        {
+            await images.WaitAsync(ct).ConfigureAwait(false);
+            try
+            {
+                var outcome = await CopyAsync(job, progress, ct).ConfigureAwait(false);
+                progress.ImageDone();
+                onOutcome(outcome);
+            }
+            finally
+            {
+                images.Release();
+            }
+        }).ToList();
+        await Task.WhenAll(running).ConfigureAwait(false);
+    }
+
+    public async Task<ImageCopyOutcome> CopyAsync(ImageCopyJob job, CopyProgress progress, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        var tally = new ByteTally();
+        string? digest = null;
+        try
+        {
+            var top = await job.SourceClient.GetManifestAsync(job.Fetch.Repository, job.Fetch.ManifestReference, ct).ConfigureAwait(false);
+            digest = top.Digest;
+            var destRepo = job.Destination.Repository;
+            var present = await _destination.HeadManifestAsync(destRepo, job.Destination.ManifestReference, RegistryScope.Push(destRepo), ct).ConfigureAwait(false);
+            if (present == top.Digest)
+                return new ImageCopyOutcome(job, CopyStatus.AlreadyPresent, digest, 0, 0, clock.Elapsed, top.Children.Count, null);
+
+            var children = await CollectChildrenAsync(job, top, ct).ConfigureAwait(false);
+            var blobs = new[] { top }.Concat(children).SelectMany(m => m.Blobs)
+                .GroupBy(b => b.Digest).Select(g => g.First())
+                .OrderByDescending(b => b.Size) // the longest transfers start first
+                .ToList();
+            await Task.WhenAll(blobs.Select(b => EnsureBlobAsync(job, b, tally, progress, ct))).ConfigureAwait(false);
+
+            // Children were collected deepest first, so every manifest is written after what it points at.
+            foreach (var child in children)
+                await _destination.PutManifestAsync(destRepo, child.Digest, child, ct).ConfigureAwait(false);
+            await _destination.PutManifestAsync(destRepo, job.Destination.ManifestReference, top, ct).ConfigureAwait(false);
+            return new ImageCopyOutcome(job, CopyStatus.Copied, digest, tally.Copied, tally.Reused, clock.Elapsed, top.Children.Count, null);
+        }
+        catch (Exception e) when (!(e is OperationCanceledException && ct.IsCancellationRequested))
+        {
+            return new ImageCopyOutcome(job, CopyStatus.Failed, digest, tally.Copied, tally.Reused, clock.Elapsed, 0, e);
+        }
+    }
+
+    private static async Task<List<ManifestDocument>> CollectChildrenAsync(ImageCopyJob job, ManifestDocument parent, CancellationToken ct)
+    {
+        var result = new List<ManifestDocument>();
+        if (!parent.IsIndex) return result;
+        var fetched = await Task.WhenAll(parent.Children.Select(c => job.SourceClient.GetManifestAsync(job.Fetch.Repository, c.Digest, ct))).ConfigureAwait(false);
+        foreach (var child in fetched)
+        {
+            result.AddRange(await CollectChildrenAsync(job, child, ct).ConfigureAwait(false));
+            result.Add(child);
+        }
+        return result;
+    }
+
+    private async Task EnsureBlobAsync(ImageCopyJob job, Descriptor blob, ByteTally tally, CopyProgress progress, CancellationToken ct)
+    {
+        var destRepo = job.Destination.Repository;
+        var mine = new Lazy<Task<string>>(() => PlaceAsync(job, blob, tally, progress, ct));
+        var placement = _placements.GetOrAdd(blob.Digest, mine);
+        string holder;
+        try
+        {
+            holder = await placement.Value.ConfigureAwait(false);
+        }
+        catch when (ReferenceEquals(placement, mine))
+        {
+            // Let a later image try this blob afresh rather than inherit our failure.
+            _placements.TryRemove(blob.Digest, out _);
+            throw;
+        }
+        if (ReferenceEquals(placement, mine)) return;
+        if (holder == destRepo)
+        {
+            tally.AddReused(blob.Size, progress);
+            return;
+        }
+        var (mounted, session) = await _destination.TryMountBlobAsync(destRepo, blob.Digest, holder, ct).ConfigureAwait(false);
+        if (mounted)
+        {
+            tally.AddReused(blob.Size, progress);
+            return;
+        }
+        _log?.Invoke($"{_destination.Address.Host} would not mount {blob.Digest} from {holder} into {destRepo}; uploading it.");
+        await UploadAsync(job, blob, session, tally, progress, ct).ConfigureAwait(false);
+    }
+
+    private async Task<string> PlaceAsync(ImageCopyJob job, Descriptor blob, ByteTally tally, CopyProgress progress, CancellationToken ct)
+    {
+        var destRepo = job.Destination.Repository;
+        var size = await _destination.HeadBlobAsync(destRepo, blob.Digest, RegistryScope.Push(destRepo), ct).ConfigureAwait(false);
+        if (size != null)
+            tally.AddReused(blob.Size, progress);
+        else
+            await UploadAsync(job, blob, null, tally, progress, ct).ConfigureAwait(false);
+        return destRepo;
+    }
+
+    /// <summary>Streams one blob from source to destination, verified on the way; a failed attempt restarts with a new session.</summary>
+    private async Task UploadAsync(ImageCopyJob job, Descriptor blob, Uri? session, ByteTally tally, CopyProgress progress, CancellationToken ct)
+    {
+        var destRepo = job.Destination.Repository;
+        for (var attempt = 1; ; attempt++)
+        {
+            await _transfers.WaitAsync(ct).ConfigureAwait(false);
+            long sent = 0;
+            try
+            {
+                var location = session ?? await _destination.StartUploadAsync(destRepo, ct).ConfigureAwait(false);
+                session = null;
+                using var response = await job.SourceClient.OpenBlobAsync(job.Fetch.Repository, blob.Digest, ct).ConfigureAwait(false);
+                var body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
+                using var verified = new VerifyingStream(body, blob.Digest, blob.Size, n =>
+                {
+                    sent += n;
+                    progress.AddCopied(n);
+                });
+                await _destination.UploadBlobAsync(location, destRepo, blob.Digest, blob.Size, verified, ct).ConfigureAwait(false);
+                tally.AddCopied(blob.Size);
+                return;
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested && IsWorthRetrying(e))
+            {
+                progress.AddCopied(-sent);
+                if (attempt >= _retry.MaxAttempts)
+                {
+                    if (e is DigestMismatchException m)
+                        throw new RegistryException(RegistryErrorKind.DigestMismatch, job.Source.ToString(),
+                            $"The blob {blob.Digest} of {job.Source} arrived corrupt ({m.Message}) {attempt} times; nothing was tagged. Check the source or any proxy in between.", m);
+                    throw;
+                }
+                var delay = _retry.DelayFor(attempt, null);
+                _log?.Invoke($"{job.Source}: blob {blob.Digest} failed ({e.Message}); restarting it in {delay.TotalMilliseconds:0} ms (attempt {attempt + 1} of {_retry.MaxAttempts}).");
+                await Task.Delay(delay, ct).ConfigureAwait(false);
+            }
+            finally
+            {
+                _transfers.Release();
+            }
+        }
+    }
+
+    private static bool IsWorthRetrying(Exception e) =>
+        e is DigestMismatchException ||
+        e is RegistryException r && (r.Kind == RegistryErrorKind.Unreachable || r.Kind == RegistryErrorKind.ProtocolError) ||
+        RetryPolicy.IsTransient(e);
+
+    private sealed class ByteTally
+    {
+        private long _copied;
+        private long _reused;
+        public long Copied => Interlocked.Read(ref _copied);
+        public long Reused => Interlocked.Read(ref _reused);
+        public void AddCopied(long bytes) => Interlocked.Add(ref _copied, bytes);
+
+        public void AddReused(long bytes, CopyProgress progress)
+        {
+            Interlocked.Add(ref _reused, bytes);
+            progress.AddReused(bytes);
+        }
+    }
+}

@@ -1,0 +1,44 @@
+using System;
+using CseAirgap.Engine.Registry;
+
+namespace CseAirgap.Engine.Copy;
+
+public enum CopyStatus
+{
+    Copied,
+    AlreadyPresent,
+    Failed,
+}
+
+/// <summary>What happened to one image.</summary>
+public sealed class ImageCopyOutcome
+{
+    public ImageCopyOutcome(ImageCopyJob job, CopyStatus status, string? digest, long bytesCopied, long bytesReused, TimeSpan duration, int platforms, Exception? error)
+    {
+        Job = job;
+        Status = status;
+        Digest = digest;
+        BytesCopied = bytesCopied;
+        BytesReused = bytesReused;
+        Duration = duration;
+        Platforms = platforms;
+        Error = error;
+    }
+
+    public ImageCopyJob Job { get; }
+    public CopyStatus Status { get; }
+    public string? Digest { get; }
+
+    /// <summary>Blob bytes sent to the destination.</summary>
+    public long BytesCopied { get; }
+
+    /// <summary>Blob bytes the destination already had, or mounted from another of its repositories.</summary>
+    public long BytesReused { get; }
+
+    public TimeSpan Duration { get; }
+
+    /// <summary>Platform manifests copied with an index; 0 for a single image.</summary>
+    public int Platforms { get; }
+
+    public Exception? Error { get; }
+}

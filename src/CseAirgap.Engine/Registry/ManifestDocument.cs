@@ -1,0 +1,102 @@
+using System;
+using System.Collections.Generic;
+using System.Text.Json;
+
+namespace CseAirgap.Engine.Registry;
+
+/// <summary>A content descriptor: what a manifest points at.</summary>
+public sealed class Descriptor
+{
+    public Descriptor(string mediaType, string digest, long size, string? platform)
+    {
+        MediaType = mediaType;
+        Digest = digest;
+        Size = size;
+        Platform = platform;
+    }
+
+    public string MediaType { get; }
+    public string Digest { get; }
+    public long Size { get; }
+
+    /// <summary>os/architecture[/variant] for an index entry; null elsewhere.</summary>
+    public string? Platform { get; }
+}
+
+/// <summary>
+/// A manifest or index as fetched: the exact bytes (never re-serialised, so the digest survives the copy)
+/// and what they point at.
+/// </summary>
+public sealed class ManifestDocument
+{
+    private ManifestDocument(byte[] bytes, string mediaType, string digest, IReadOnlyList<Descriptor> blobs, IReadOnlyList<Descriptor> children)
+    {
+        Bytes = bytes;
+        MediaType = mediaType;
+        Digest = digest;
+        Blobs = blobs;
+        Children = children;
+    }
+
+    public byte[] Bytes { get; }
+    public string MediaType { get; }
+    public string Digest { get; }
+
+    /// <summary>Config and layers of an image manifest; empty for an index.</summary>
+    public IReadOnlyList<Descriptor> Blobs { get; }
+
+    /// <summary>The platform manifests of an index; empty for an image manifest.</summary>
+    public IReadOnlyList<Descriptor> Children { get; }
+
+    public bool IsIndex => MediaTypes.IsIndex(MediaType);
+
+    /// <param name="contentType">The Content-Type the registry sent; the document's own mediaType wins when present.</param>
+    public static ManifestDocument Parse(byte[] bytes, string? contentType, string target)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(bytes);
+            var root = json.RootElement;
+            var mediaType = root.TryGetProperty("mediaType", out var mt) && mt.ValueKind == JsonValueKind.String
+                ? mt.GetString()!
+                : contentType?.Split(';')[0].Trim() ?? string.Empty;
+            if (mediaType.Length == 0)
+                mediaType = root.TryGetProperty("manifests", out _) ? MediaTypes.OciIndex : MediaTypes.OciManifest;
+            if (!MediaTypes.IsIndex(mediaType) && !MediaTypes.IsManifest(mediaType))
+                throw new RegistryException(RegistryErrorKind.UnsupportedMediaType, target,
+                    $"{target} is a '{mediaType}', which cannot be copied unchanged: only Docker schema 2 and OCI manifests and indexes are supported.");
+
+            var blobs = new List<Descriptor>();
+            var children = new List<Descriptor>();
+            if (MediaTypes.IsIndex(mediaType))
+            {
+                foreach (var m in root.GetProperty("manifests").EnumerateArray()) children.Add(ReadDescriptor(m));
+            }
+            else
+            {
+                blobs.Add(ReadDescriptor(root.GetProperty("config")));
+                foreach (var l in root.GetProperty("layers").EnumerateArray()) blobs.Add(ReadDescriptor(l));
+            }
+            return new ManifestDocument(bytes, mediaType, Digests.Sha256(bytes), blobs, children);
+        }
+        catch (Exception e) when (e is JsonException || e is KeyNotFoundException || e is InvalidOperationException)
+        {
+            throw new RegistryException(RegistryErrorKind.ProtocolError, target, $"The manifest of {target} is not valid JSON of a known shape: {e.Message}", e);
+        }
+    }
+
+    private static Descriptor ReadDescriptor(JsonElement e)
+    {
+        string? platform = null;
+        if (e.TryGetProperty("platform", out var p))
+        {
+            platform = p.GetProperty("os").GetString() + "/" + p.GetProperty("architecture").GetString();
+            if (p.TryGetProperty("variant", out var v)) platform += "/" + v.GetString();
+        }
+        return new Descriptor(
+            e.TryGetProperty("mediaType", out var mt) ? mt.GetString() ?? string.Empty : string.Empty,
+            e.GetProperty("digest").GetString() ?? throw new InvalidOperationException("A descriptor has no digest."),
+            e.GetProperty("size").GetInt64(),
+            platform);
+    }
+}

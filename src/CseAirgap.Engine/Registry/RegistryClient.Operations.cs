@@ -1,0 +1,180 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace CseAirgap.Engine.Registry;
+
+/// <summary>The registry API calls the commands need; each names its target in any error.</summary>
+public sealed partial class RegistryClient
+{
+    /// <summary>Fetches a manifest or index and checks its bytes against the digest that names it.</summary>
+    public async Task<ManifestDocument> GetManifestAsync(string repository, string reference, CancellationToken ct)
+    {
+        var target = $"{Address.Host}/{repository}{(reference.StartsWith("sha256:") ? "@" : ":")}{reference}";
+        using var response = await SendAsync(() =>
+        {
+            var r = new HttpRequestMessage(HttpMethod.Get, Url($"v2/{repository}/manifests/{reference}"));
+            foreach (var type in MediaTypes.AcceptedManifests) r.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(type));
+            return r;
+        }, RegistryScope.Pull(repository), target, ct).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode) throw Refusal(response, RegistryScope.Pull(repository), repository, target);
+        var bytes = await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
+        var document = ManifestDocument.Parse(bytes, response.Content.Headers.ContentType?.MediaType, target);
+        var expected = reference.StartsWith("sha256:") ? reference : HeaderDigest(response);
+        if (expected != null && expected != document.Digest)
+            throw new RegistryException(RegistryErrorKind.DigestMismatch, target, $"The manifest of {target} hashes to {document.Digest}, not {expected}: the registry or a proxy altered it.");
+        return document;
+    }
+
+    /// <summary>The digest a tag or digest resolves to, or null when there is no such manifest.</summary>
+    public async Task<string?> HeadManifestAsync(string repository, string reference, RegistryScope scope, CancellationToken ct)
+    {
+        var target = $"{Address.Host}/{repository}:{reference}";
+        using var response = await SendAsync(() =>
+        {
+            var r = new HttpRequestMessage(HttpMethod.Head, Url($"v2/{repository}/manifests/{reference}"));
+            foreach (var type in MediaTypes.AcceptedManifests) r.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(type));
+            return r;
+        }, scope, target, ct).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotFound) return null;
+        if (!response.IsSuccessStatusCode) throw Refusal(response, scope, repository, target);
+        return HeaderDigest(response) ?? (await GetManifestAsync(repository, reference, ct).ConfigureAwait(false)).Digest;
+    }
+
+    /// <summary>The size of a blob if the repository has it, else null.</summary>
+    public async Task<long?> HeadBlobAsync(string repository, string digest, RegistryScope scope, CancellationToken ct)
+    {
+        var target = $"{Address.Host}/{repository}@{digest}";
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Head, Url($"v2/{repository}/blobs/{digest}")), scope, target, ct).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotFound) return null;
+        if (!response.IsSuccessStatusCode) throw Refusal(response, scope, repository, target);
+        return response.Content.Headers.ContentLength ?? -1;
+    }
+
+    /// <summary>Opens a blob for streaming; the caller disposes the response.</summary>
+    public async Task<HttpResponseMessage> OpenBlobAsync(string repository, string digest, CancellationToken ct)
+    {
+        var target = $"{Address.Host}/{repository}@{digest}";
+        var scope = RegistryScope.Pull(repository);
+        var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, Url($"v2/{repository}/blobs/{digest}")), scope, target, ct,
+            HttpCompletionOption.ResponseHeadersRead).ConfigureAwait(false);
+        if (response.IsSuccessStatusCode) return response;
+        using (response) throw Refusal(response, scope, repository, target);
+    }
+
+    /// <summary>
+    /// Asks the registry to mount a blob from another of its repositories. True when it did (201);
+    /// false with an open upload session when it would not (202), so the caller uploads instead.
+    /// </summary>
+    public async Task<(bool Mounted, Uri? UploadLocation)> TryMountBlobAsync(string repository, string digest, string fromRepository, CancellationToken ct)
+    {
+        var target = $"{Address.Host}/{repository}@{digest}";
+        var scope = RegistryScope.PushWithMount(repository, fromRepository);
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post,
+            Url($"v2/{repository}/blobs/uploads/?mount={Uri.EscapeDataString(digest)}&from={Uri.EscapeDataString(fromRepository)}")), scope, target, ct).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.Created) return (true, null);
+        if (response.StatusCode == HttpStatusCode.Accepted) return (false, Location(response, target));
+        throw Refusal(response, scope, repository, target);
+    }
+
+    public async Task<Uri> StartUploadAsync(string repository, CancellationToken ct)
+    {
+        var target = $"{Address.Host}/{repository}";
+        var scope = RegistryScope.Push(repository);
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, Url($"v2/{repository}/blobs/uploads/")), scope, target, ct).ConfigureAwait(false);
+        if (response.StatusCode != HttpStatusCode.Accepted) throw Refusal(response, scope, repository, target);
+        return Location(response, target);
+    }
+
+    /// <summary>
+    /// Sends a blob's bytes into an upload session and commits it under its digest: one PUT, or PATCH chunks
+    /// then an empty PUT for blobs above the session's threshold. The content is read once and not retried here.
+    /// </summary>
+    public async Task UploadBlobAsync(Uri location, string repository, string digest, long size, Stream content, CancellationToken ct)
+    {
+        var target = $"{Address.Host}/{repository}@{digest}";
+        var scope = RegistryScope.Push(repository);
+        if (size > _options.ChunkedUploadThreshold)
+        {
+            long offset = 0;
+            while (offset < size)
+            {
+                var length = Math.Min(_options.ChunkSize, size - offset);
+                var start = offset;
+                var session = location;
+                using var patch = await SendAsync(() =>
+                {
+                    var r = new HttpRequestMessage(new HttpMethod("PATCH"), session) { Content = new StreamContent(new BoundedStream(content, length), 1 << 20) };
+                    r.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+                    r.Content.Headers.ContentLength = length;
+                    r.Content.Headers.TryAddWithoutValidation("Content-Range", $"{start}-{start + length - 1}");
+                    return r;
+                }, scope, target, ct, retry: false).ConfigureAwait(false);
+                if (patch.StatusCode != HttpStatusCode.Accepted) throw Refusal(patch, scope, repository, target);
+                location = Location(patch, target);
+                offset += length;
+            }
+            // Read the (empty) rest, so the verifying stream checks the digest before we commit.
+            if (content.Read(new byte[1], 0, 1) != 0) throw new DigestMismatchException(digest, "a longer body", size + 1);
+            await CommitAsync(location, digest, null, 0, scope, repository, target, ct).ConfigureAwait(false);
+            return;
+        }
+        await CommitAsync(location, digest, content, size, scope, repository, target, ct).ConfigureAwait(false);
+    }
+
+    private async Task CommitAsync(Uri location, string digest, Stream? content, long size, RegistryScope scope, string repository, string target, CancellationToken ct)
+    {
+        var url = new Uri(location + (location.Query.Length > 0 ? "&" : "?") + "digest=" + Uri.EscapeDataString(digest));
+        using var response = await SendAsync(() =>
+        {
+            var r = new HttpRequestMessage(HttpMethod.Put, url);
+            r.Content = content == null ? new ByteArrayContent(Array.Empty<byte>()) : new StreamContent(content, 1 << 20);
+            r.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            r.Content.Headers.ContentLength = size;
+            return r;
+        }, scope, target, ct, retry: content == null).ConfigureAwait(false);
+        if (response.StatusCode != HttpStatusCode.Created) throw Refusal(response, scope, repository, target);
+        var stored = HeaderDigest(response);
+        if (stored != null && stored != digest)
+            throw new RegistryException(RegistryErrorKind.DigestMismatch, target, $"{Address.Host} stored the blob as {stored}, not {digest}.");
+    }
+
+    /// <summary>Writes a manifest's exact bytes under a tag or digest and checks the digest the registry computed.</summary>
+    public async Task PutManifestAsync(string repository, string reference, ManifestDocument manifest, CancellationToken ct)
+    {
+        var target = $"{Address.Host}/{repository}{(reference.StartsWith("sha256:") ? "@" : ":")}{reference}";
+        var scope = RegistryScope.Push(repository);
+        using var response = await SendAsync(() =>
+        {
+            var r = new HttpRequestMessage(HttpMethod.Put, Url($"v2/{repository}/manifests/{reference}")) { Content = new ByteArrayContent(manifest.Bytes) };
+            r.Content.Headers.ContentType = new MediaTypeHeaderValue(manifest.MediaType);
+            return r;
+        }, scope, target, ct).ConfigureAwait(false);
+        if (response.StatusCode != HttpStatusCode.Created) throw Refusal(response, scope, repository, target);
+        var stored = HeaderDigest(response);
+        if (stored != null && stored != manifest.Digest)
+            throw new RegistryException(RegistryErrorKind.DigestMismatch, target, $"{Address.Host} stored the manifest as {stored}, not {manifest.Digest}.");
+    }
+
+    /// <summary>Checks that the registry answers the v2 API at all; returns the HTTP status it gave.</summary>
+    public async Task<HttpStatusCode> PingAsync(CancellationToken ct)
+    {
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, Url("v2/")), RegistryScope.Catalog(), Address.Host, ct).ConfigureAwait(false);
+        return response.StatusCode;
+    }
+
+    private static string? HeaderDigest(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("Docker-Content-Digest", out var values) ? values.FirstOrDefault() : null;
+
+    private Uri Location(HttpResponseMessage response, string target)
+    {
+        var location = response.Headers.Location
+            ?? throw new RegistryException(RegistryErrorKind.ProtocolError, target, $"{Address.Host} opened an upload without a Location.");
+        return location.IsAbsoluteUri ? location : new Uri(Address.BaseUri, location);
+    }
+}

@@ -1,0 +1,21 @@
+using System.Collections.Generic;
+using System.Linq;
+
+namespace CseAirgap.Engine.Registry;
+
+/// <summary>The token scopes one request needs: pull on a source, pull+push on a destination, pull on a mount's origin.</summary>
+public sealed class RegistryScope
+{
+    private RegistryScope(IReadOnlyList<string> items) => Items = items;
+
+    public IReadOnlyList<string> Items { get; }
+    public string Key => string.Join(" ", Items);
+
+    public static RegistryScope Pull(string repository) => new(new[] { $"repository:{repository}:pull" });
+    public static RegistryScope Push(string repository) => new(new[] { $"repository:{repository}:pull,push" });
+    public static RegistryScope PushWithMount(string repository, string from) =>
+        new(new[] { $"repository:{repository}:pull,push", $"repository:{from}:pull" });
+    public static RegistryScope Catalog() => new(new[] { "registry:catalog:*" });
+
+    public bool WantsPush => Items.Any(i => i.EndsWith(",push") || i.EndsWith(":push"));
+}

@@ -1,0 +1,62 @@
+using System;
+using System.IO;
+using System.Net;
+using System.Net.Http;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace CseAirgap.Engine.Registry;
+
+/// <summary>
+/// Bounded retries with exponential backoff and full jitter, for connection errors, 5xx and 429.
+/// A Retry-After from the server wins over our own backoff (capped, so a hostile value cannot stall a run).
+/// </summary>
+public sealed class RetryPolicy
+{
+    private static readonly ThreadLocal<Random> Jitter = new(() => new Random(Guid.NewGuid().GetHashCode()));
+
+    public int MaxAttempts { get; set; } = 5;
+    public TimeSpan BaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+    public TimeSpan MaxDelay { get; set; } = TimeSpan.FromSeconds(20);
+
+    public static bool IsTransient(HttpStatusCode status) =>
+        (int)status == 429 || (int)status >= 500 && status != HttpStatusCode.NotImplemented && status != HttpStatusCode.HttpVersionNotSupported;
+
+    public static bool IsTransient(Exception e) =>
+        e is HttpRequestException || e is IOException || e is TimeoutException ||
+        e is TaskCanceledException || e is DigestMismatchException;
+
+    public TimeSpan DelayFor(int attempt, TimeSpan? retryAfter)
+    {
+        if (retryAfter.HasValue) return retryAfter.Value < MaxDelay ? retryAfter.Value : MaxDelay;
+        var ceiling = Math.Min(MaxDelay.TotalMilliseconds, BaseDelay.TotalMilliseconds * Math.Pow(2, attempt - 1));
+        return TimeSpan.FromMilliseconds(ceiling / 2 + Jitter.Value!.NextDouble() * ceiling / 2);
+    }
+
+    public static TimeSpan? RetryAfter(HttpResponseMessage response)
+    {
+        var header = response.Headers.RetryAfter;
+        if (header == null) return null;
+        if (header.Delta.HasValue) return header.Delta;
+        if (header.Date.HasValue)
+        {
+            var wait = header.Date.Value - DateTimeOffset.UtcNow;
+            return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
+        }
+        return null;
+    }
+}
+
+/// <summary>Bytes that arrived did not hash to the digest that named them: a corrupt transfer, worth one more try.</summary>
+public sealed class DigestMismatchException : IOException
+{
+    public DigestMismatchException(string expected, string actual, long bytes)
+        : base($"expected {expected} but the {bytes} bytes received hash to {actual}")
+    {
+        Expected = expected;
+        Actual = actual;
+    }
+
+    public string Expected { get; }
+    public string Actual { get; }
+}

@@ -1,0 +1,80 @@
+using System;
+using System.IO;
+using System.Security.Cryptography;
+
+namespace CseAirgap.Engine.Registry;
+
+/// <summary>
+/// Reads a blob through, hashing as it goes. At the end of the stream it checks size and sha256 and throws
+/// instead of reporting the end: an upload fed from it is aborted, so a corrupt blob is never committed.
+/// </summary>
+internal sealed class VerifyingStream : Stream
+{
+    private readonly Stream _inner;
+    private readonly string _expectedDigest;
+    private readonly long _expectedSize;
+    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly Action<long>? _onBytes;
+    private long _read;
+    private bool _verified;
+
+    public VerifyingStream(Stream inner, string expectedDigest, long expectedSize, Action<long>? onBytes)
+    {
+        _inner = inner;
+        _expectedDigest = expectedDigest;
+        _expectedSize = expectedSize;
+        _onBytes = onBytes;
+    }
+
+    public long BytesRead => _read;
+
+    public override int Read(byte[] buffer, int offset, int count)
+    {
+        // Never read past the declared size: a longer body is as wrong as a corrupt one.
+        var want = (int)Math.Min(count, Math.Max(0, _expectedSize - _read) + 1);
+        var n = _inner.Read(buffer, offset, want);
+        if (n > 0)
+        {
+            _hash.AppendData(buffer, offset, n);
+            _read += n;
+            _onBytes?.Invoke(n);
+            if (_read > _expectedSize) Fail();
+            if (_read == _expectedSize) Verify();
+            return n;
+        }
+        Verify();
+        return 0;
+    }
+
+    private void Verify()
+    {
+        if (_verified) return;
+        if (_read != _expectedSize) Fail();
+        var actual = Digests.Format(_hash.GetHashAndReset());
+        if (actual != _expectedDigest) throw new DigestMismatchException(_expectedDigest, actual, _read);
+        _verified = true;
+    }
+
+    private void Fail() =>
+        throw new DigestMismatchException(_expectedDigest, $"a body of {_read} bytes where {_expectedSize} were declared", _read);
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _inner.Dispose();
+            _hash.Dispose();
+        }
+        base.Dispose(disposing);
+    }
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => _expectedSize;
+    public override long Position { get => _read; set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}

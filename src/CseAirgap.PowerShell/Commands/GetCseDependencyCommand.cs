@@ -1,0 +1,64 @@
+using System.IO;
+using System.Management.Automation;
+using CseAirgap.Engine.Dependencies;
+using CseAirgap.Engine.Registry;
+using CseAirgap.PowerShell.Output;
+
+namespace CseAirgap.PowerShell.Commands;
+
+/// <summary>Reads a dependencies.txt (VMware's artifact format) or references typed by hand into CseDependency objects.</summary>
+[Cmdlet(VerbsCommon.Get, "CseDependency", DefaultParameterSetName = PathSet)]
+[OutputType(typeof(CseDependency))]
+public sealed class GetCseDependencyCommand : PSCmdlet
+{
+    private const string PathSet = "Path";
+    private const string ReferenceSet = "Reference";
+
+    [Parameter(ParameterSetName = PathSet, Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("DependencyFile", "FullName")]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = null!;
+
+    [Parameter(ParameterSetName = ReferenceSet, Mandatory = true)]
+    [ValidateNotNullOrEmpty]
+    public string[] Reference { get; set; } = null!;
+
+    /// <summary>Also return the lines disabled with '#', with Enabled = $false.</summary>
+    [Parameter(ParameterSetName = PathSet)]
+    public SwitchParameter IncludeDisabled { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        if (ParameterSetName == ReferenceSet)
+        {
+            foreach (var text in Reference)
+            {
+                if (ImageReference.TryParse(text, out var reference, out var error))
+                    WriteObject(new CseDependency(new DependencyLine(reference!, true, null, 0)));
+                else
+                    WriteError(new ErrorRecord(new PSArgumentException(error), "InvalidReference", ErrorCategory.InvalidArgument, text));
+            }
+            return;
+        }
+
+        foreach (var given in Path)
+        {
+            var file = SessionState.Path.GetUnresolvedProviderPathFromPSPath(given);
+            if (Directory.Exists(file)) file = System.IO.Path.Combine(file, "dependencies.txt");
+            if (!File.Exists(file))
+            {
+                WriteError(new ErrorRecord(new FileNotFoundException($"The dependencies file '{file}' does not exist. Give the path of a dependencies.txt, or the folder that holds one.", file),
+                    "DependencyFileNotFound", ErrorCategory.ObjectNotFound, given));
+                continue;
+            }
+            DependencyFileParser.Parse(file,
+                line =>
+                {
+                    if (line.Enabled || IncludeDisabled) WriteObject(new CseDependency(line));
+                },
+                bad => WriteError(new ErrorRecord(
+                    new PSArgumentException($"{bad.File}, line {bad.Line}: {bad.Message}. Fix the line, or disable it with '#'."),
+                    "InvalidDependencyLine", ErrorCategory.ParserError, $"{bad.File}:{bad.Line}")));
+        }
+    }
+}

@@ -1,0 +1,212 @@
+using System;
+using System.Collections;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Management.Automation;
+using System.Net;
+using System.Threading;
+using System.Threading.Tasks;
+using CseAirgap.Engine.Copy;
+using CseAirgap.Engine.Registry;
+using CseAirgap.PowerShell.Output;
+
+namespace CseAirgap.PowerShell.Commands;
+
+/// <summary>
+/// Step 3 of the procedure: copies each dependency to &lt;base&gt;/&lt;path&gt;:&lt;tag&gt; over the registry API,
+/// digests unchanged, and tags nothing until everything it points at is there and verified.
+/// </summary>
+[Cmdlet(VerbsData.Publish, "CseDependency", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(CsePublishResult))]
+public sealed class PublishCseDependencyCommand : PSCmdlet
+{
+    private readonly List<(CseDependency Dependency, ImageReference Destination)> _pending = new();
+    private readonly CancellationTokenSource _stop = new();
+    private RegistryAddress _base = null!;
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [ValidateNotNull]
+    public CseDependency[] Dependency { get; set; } = null!;
+
+    /// <summary>The destination base: host[:port][/prefix]; HTTPS unless written http://.</summary>
+    [Parameter(Mandatory = true)]
+    [ValidateNotNullOrEmpty]
+    public string Registry { get; set; } = null!;
+
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
+    [Parameter]
+    [Credential]
+    public PSCredential? SourceCredential { get; set; }
+
+    /// <summary>A mirror for every source host (string), or a hashtable of source host to mirror.</summary>
+    [Parameter]
+    public object? SourceMirror { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? CaCertificate { get; set; }
+
+    [Parameter]
+    public SwitchParameter SkipCertificateCheck { get; set; }
+
+    /// <summary>Images copied at the same time.</summary>
+    [Parameter]
+    [ValidateRange(1, 64)]
+    public int ThrottleLimit { get; set; } = 4;
+
+    protected override void BeginProcessing()
+    {
+        try
+        {
+            _base = RegistryAddress.Parse(Registry);
+        }
+        catch (FormatException e)
+        {
+            ThrowTerminatingError(new ErrorRecord(new PSArgumentException(e.Message, e), "InvalidRegistry", ErrorCategory.InvalidArgument, Registry));
+        }
+    }
+
+    protected override void ProcessRecord()
+    {
+        foreach (var dependency in Dependency)
+        {
+            ImageReference destination;
+            try
+            {
+                destination = dependency.ToImageReference().Relocate(_base.Host, _base.PathPrefix);
+            }
+            catch (FormatException e)
+            {
+                WriteError(RegistryErrors.ToErrorRecord(e, dependency.Reference));
+                continue;
+            }
+            if (ShouldProcess(destination.ToString(), $"Copy {dependency.Reference}"))
+                _pending.Add((dependency, destination));
+        }
+    }
+
+    protected override void EndProcessing()
+    {
+        if (_pending.Count == 0) return;
+        RegistrySessionOptions options;
+        SourceMirrors mirrors;
+        try
+        {
+            options = new RegistrySessionOptions
+            {
+                Trust = new RegistryTrust(ResolvePaths(CaCertificate), SkipCertificateCheck),
+                Log = null,
+            };
+            mirrors = ReadMirrors(SourceMirror);
+        }
+        catch (Exception e) when (e is RegistryException || e is FormatException || e is PSArgumentException)
+        {
+            ThrowTerminatingError(RegistryErrors.ToErrorRecord(e, SourceMirror ?? (object)CaCertificate!));
+            return;
+        }
+
+        var verbose = new ConcurrentQueue<string>();
+        options.Log = verbose.Enqueue;
+        using var session = new RegistrySession(options);
+        var destination = session.For(_base, Credential?.GetNetworkCredential() ?? DockerConfigCredentials.Find(_base.Host));
+        var jobs = new List<ImageCopyJob>();
+        foreach (var (dependency, target) in _pending)
+        {
+            var source = dependency.ToImageReference();
+            var (address, fetch) = mirrors.Resolve(source);
+            var client = session.For(address, SourceCredential?.GetNetworkCredential() ?? DockerConfigCredentials.Find(address.Host));
+            jobs.Add(new ImageCopyJob(source, fetch, client, target));
+        }
+
+        var copier = new ImageCopier(destination, maxBlobTransfers: 6, options.Retry, options.Log);
+        var progress = new CopyProgress(jobs.Count);
+        var outcomes = new BlockingCollection<ImageCopyOutcome>();
+        var run = Task.Run(() => copier.RunAsync(jobs, ThrottleLimit, progress, outcomes.Add, _stop.Token))
+            .ContinueWith(t =>
+            {
+                outcomes.CompleteAdding();
+                return t;
+            }, TaskScheduler.Default).Unwrap();
+
+        // Everything the user sees is written here, on the pipeline thread.
+        var clock = Stopwatch.StartNew();
+        var lastProgress = TimeSpan.MinValue;
+        while (!outcomes.IsCompleted)
+        {
+            if (outcomes.TryTake(out var outcome, 200)) Write(outcome);
+            while (verbose.TryDequeue(out var line)) WriteVerbose(line);
+            if (clock.Elapsed - lastProgress > TimeSpan.FromMilliseconds(250))
+            {
+                lastProgress = clock.Elapsed;
+                WriteProgress(Progress(progress, completed: false));
+            }
+        }
+        while (verbose.TryDequeue(out var rest)) WriteVerbose(rest);
+        WriteProgress(Progress(progress, completed: true));
+        WriteVerbose($"{_base.Host}: {destination.RequestCount} requests; {progress.BytesCopied} bytes sent, {progress.BytesReused} reused.");
+
+        try
+        {
+            run.GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException)
+        {
+            throw new PipelineStoppedException();
+        }
+    }
+
+    protected override void StopProcessing() => _stop.Cancel();
+
+    private void Write(ImageCopyOutcome o)
+    {
+        var status = o.Status switch
+        {
+            CopyStatus.Copied => CsePublishStatus.Copied,
+            CopyStatus.AlreadyPresent => CsePublishStatus.AlreadyPresent,
+            _ => CsePublishStatus.Failed,
+        };
+        if (o.Error != null) WriteError(RegistryErrors.ToErrorRecord(o.Error, o.Job.Source.ToString()));
+        WriteObject(new CsePublishResult(o.Job.Source.ToString(), o.Job.Destination.ToString(), o.Digest, status, o.BytesCopied, o.BytesReused, o.Duration, o.Platforms));
+    }
+
+    private ProgressRecord Progress(CopyProgress p, bool completed)
+    {
+        var record = new ProgressRecord(1, $"Publishing to {_base}",
+            $"{p.ImagesDone} of {p.TotalImages} images; {p.BytesCopied / 1048576.0:0.0} MB sent, {p.BytesReused / 1048576.0:0.0} MB reused")
+        {
+            PercentComplete = p.TotalImages == 0 ? 100 : Math.Min(100, 100 * p.ImagesDone / p.TotalImages),
+        };
+        if (completed) record.RecordType = ProgressRecordType.Completed;
+        return record;
+    }
+
+    private IEnumerable<string>? ResolvePaths(string[]? paths)
+    {
+        if (paths == null) return null;
+        var resolved = new List<string>();
+        foreach (var p in paths) resolved.Add(SessionState.Path.GetUnresolvedProviderPathFromPSPath(p));
+        return resolved;
+    }
+
+    private static SourceMirrors ReadMirrors(object? value)
+    {
+        var raw = value is PSObject pso ? pso.BaseObject : value;
+        switch (raw)
+        {
+            case null:
+                return SourceMirrors.None;
+            case string every:
+                return new SourceMirrors(every, null);
+            case IDictionary map:
+                var byHost = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+                foreach (DictionaryEntry entry in map) byHost[entry.Key.ToString()!] = entry.Value?.ToString() ?? string.Empty;
+                return new SourceMirrors(null, byHost);
+            default:
+                throw new PSArgumentException("-SourceMirror takes a string (one mirror for every source host) or a hashtable of source host to mirror, such as @{ 'projects.registry.vmware.com' = 'https://mirror.corp.local' }.");
+        }
+    }
+}

@@ -1,0 +1,45 @@
+using System;
+
+namespace CseAirgap.PowerShell.Output;
+
+public enum CsePublishStatus
+{
+    Copied,
+    AlreadyPresent,
+    Failed,
+}
+
+/// <summary>What Publish-CseDependency did with one dependency.</summary>
+public sealed class CsePublishResult
+{
+    internal CsePublishResult(string source, string destination, string? digest, CsePublishStatus status, long bytesCopied, long bytesReused, TimeSpan duration, int platforms)
+    {
+        Source = source;
+        Destination = destination;
+        Digest = digest;
+        Status = status;
+        BytesCopied = bytesCopied;
+        BytesReused = bytesReused;
+        Duration = duration;
+        Platforms = platforms;
+    }
+
+    public string Source { get; }
+    public string Destination { get; }
+    public string? Digest { get; }
+    public CsePublishStatus Status { get; }
+
+    /// <summary>Blob bytes sent to the destination.</summary>
+    public long BytesCopied { get; }
+
+    /// <summary>Blob bytes already at the destination or mounted from another of its repositories.</summary>
+    public long BytesReused { get; }
+
+    public TimeSpan Duration { get; }
+
+    /// <summary>Platforms copied with an index (0 for a single-platform image).</summary>
+    public int Platforms { get; }
+
+    /// <summary>The destination by digest: the form that binds to later checks.</summary>
+    public string? Reference => Digest == null ? null : Destination.Split('@')[0] + "@" + Digest;
+}
