@@ -134,14 +134,14 @@ public sealed class PublishCseDependencyCommand : PSCmdlet
 
         // Everything the user sees is written here, on the pipeline thread.
         var clock = Stopwatch.StartNew();
-        var lastProgress = TimeSpan.MinValue;
+        long nextProgressAt = 0;
         while (!outcomes.IsCompleted)
         {
             if (outcomes.TryTake(out var outcome, 200)) Write(outcome);
             while (verbose.TryDequeue(out var line)) WriteVerbose(line);
-            if (clock.Elapsed - lastProgress > TimeSpan.FromMilliseconds(250))
+            if (clock.ElapsedMilliseconds >= nextProgressAt)
             {
-                lastProgress = clock.Elapsed;
+                nextProgressAt = clock.ElapsedMilliseconds + 250;
                 WriteProgress(Progress(progress, completed: false));
             }
         }

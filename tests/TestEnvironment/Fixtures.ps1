@@ -1,0 +1,229 @@
+# The fixture set: synthetic but realistic copies of what projects.registry.vmware.com and registry.k8s.io
+# serve to CSE. Built here from files the test writes (tar, gzip, JSON), independent of the module, laid out
+# in skopeo's dir: format and pushed with `skopeo copy --all --preserve-digests`, so every digest is the one
+# computed here and skopeo refuses to change it.
+
+$script:VmwareHost = 'projects.registry.vmware.com'
+$script:K8sHost = 'registry.k8s.io'
+
+function Get-Sha256 {
+    param([Parameter(Mandatory)][string] $Path)
+    'sha256:' + (Get-FileHash -Algorithm SHA256 -LiteralPath $Path).Hash.ToLowerInvariant()
+}
+
+function New-FixtureBlobFile {
+    <# Moves a file into the blob store under its digest; returns its descriptor. #>
+    param([string] $Store, [string] $Path, [string] $MediaType)
+    $digest = Get-Sha256 $Path
+    $target = Join-Path $Store $digest.Substring(7)
+    Move-Item -Force $Path $target
+    @{ mediaType = $MediaType; digest = $digest; size = (Get-Item $target).Length }
+}
+
+function New-FixtureJsonBlob {
+    param([string] $Store, $Object, [string] $MediaType)
+    $tmp = Join-Path $Store "tmp-$([Guid]::NewGuid().ToString('N'))"
+    [IO.File]::WriteAllBytes($tmp, [Text.Encoding]::UTF8.GetBytes(($Object | ConvertTo-Json -Depth 20 -Compress)))
+    New-FixtureBlobFile -Store $Store -Path $tmp -MediaType $MediaType
+}
+
+function New-FixtureLayer {
+    <#
+    .SYNOPSIS
+        A gzip layer built with GNU tar from files written here. -Files maps a path to a string, a byte
+        count (random bytes from -Seed) or a hashtable @{ Content; Mode; Link }; -Whiteouts deletes paths of
+        lower layers the OCI way (.wh.<name>), -Opaque marks directories opaque (.wh..wh..opq).
+    #>
+    param([string] $Store, [hashtable] $Files = @{}, [string[]] $Whiteouts = @(), [string[]] $Opaque = @(), [int] $Seed = 1)
+    $stage = Join-Path $Store "stage-$([Guid]::NewGuid().ToString('N'))"
+    New-Item -ItemType Directory $stage | Out-Null
+    $random = [Random]::new($Seed)
+    foreach ($path in $Files.Keys) {
+        $spec = $Files[$path]
+        if ($spec -isnot [hashtable]) { $spec = @{ Content = $spec } }
+        $full = Join-Path $stage $path
+        New-Item -ItemType Directory -Force (Split-Path $full) | Out-Null
+        if ($spec.Contains('Link')) { & ln -s $spec.Link $full; continue }
+        if ($spec.Content -is [int]) {
+            $bytes = [byte[]]::new($spec.Content)
+            $random.NextBytes($bytes)
+            [IO.File]::WriteAllBytes($full, $bytes)
+        }
+        else {
+            [IO.File]::WriteAllText($full, [string]$spec.Content)
+        }
+        $mode = if ($spec.Contains('Mode')) { $spec.Mode } else { '644' }
+        & chmod $mode $full
+    }
+    foreach ($path in $Whiteouts) {
+        $full = Join-Path $stage ((Split-Path $path) + '/.wh.' + (Split-Path -Leaf $path))
+        New-Item -ItemType Directory -Force (Split-Path $full) | Out-Null
+        [IO.File]::WriteAllBytes($full, [byte[]]::new(0))
+    }
+    foreach ($dir in $Opaque) {
+        New-Item -ItemType Directory -Force (Join-Path $stage $dir) | Out-Null
+        [IO.File]::WriteAllBytes((Join-Path $stage "$dir/.wh..wh..opq"), [byte[]]::new(0))
+    }
+    $tar = "$stage.tar"
+    $top = @(Get-ChildItem -Force $stage | ForEach-Object Name)
+    & tar --sort=name --owner=0 --group=0 --numeric-owner --mtime='@0' --format=gnu -C $stage -cf $tar @top
+    if ($LASTEXITCODE -ne 0) { throw "tar failed for a fixture layer" }
+    $diffId = Get-Sha256 $tar
+    & gzip -n -1 $tar
+    if ($LASTEXITCODE -ne 0) { throw "gzip failed for a fixture layer" }
+    Remove-Item -Recurse -Force $stage
+    $layer = New-FixtureBlobFile -Store $Store -Path "$tar.gz" -MediaType ''
+    $layer.diffId = $diffId
+    $layer
+}
+
+function New-FixtureImage {
+    <# A config and manifest over the given layers, in OCI or Docker schema 2 media types. #>
+    param([string] $Store, [object[]] $Layers, [ValidateSet('Oci', 'Docker')][string] $Format, [string] $Architecture = 'amd64', [hashtable] $Labels = @{})
+    $types = if ($Format -eq 'Oci') {
+        @{ manifest = 'application/vnd.oci.image.manifest.v1+json'; config = 'application/vnd.oci.image.config.v1+json'; layer = 'application/vnd.oci.image.layer.v1.tar+gzip' }
+    }
+    else {
+        @{ manifest = 'application/vnd.docker.distribution.manifest.v2+json'; config = 'application/vnd.docker.container.image.v1+json'; layer = 'application/vnd.docker.image.rootfs.diff.tar.gzip' }
+    }
+    $config = [ordered]@{
+        architecture = $Architecture
+        os           = 'linux'
+        config       = [ordered]@{ Env = @('PATH=/usr/local/bin:/usr/bin:/bin'); Labels = $Labels }
+        rootfs       = [ordered]@{ type = 'layers'; diff_ids = @($Layers | ForEach-Object { $_.diffId }) }
+    }
+    $configBlob = New-FixtureJsonBlob -Store $Store -Object $config -MediaType $types.config
+    $manifest = [ordered]@{
+        schemaVersion = 2
+        mediaType     = $types.manifest
+        config        = [ordered]@{ mediaType = $types.config; digest = $configBlob.digest; size = $configBlob.size }
+        layers        = @($Layers | ForEach-Object { [ordered]@{ mediaType = $types.layer; digest = $_.digest; size = $_.size } })
+    }
+    $descriptor = New-FixtureJsonBlob -Store $Store -Object $manifest -MediaType $types.manifest
+    $descriptor.blobs = @($configBlob.digest) + @($Layers | ForEach-Object { $_.digest })
+    $descriptor.platform = "linux/$Architecture"
+    $descriptor
+}
+
+function New-FixtureIndex {
+    param([string] $Store, [object[]] $Images, [ValidateSet('Oci', 'Docker')][string] $Format)
+    $type = if ($Format -eq 'Oci') { 'application/vnd.oci.image.index.v1+json' } else { 'application/vnd.docker.distribution.manifest.list.v2+json' }
+    $index = [ordered]@{
+        schemaVersion = 2
+        mediaType     = $type
+        manifests     = @($Images | ForEach-Object {
+                [ordered]@{ mediaType = $_.mediaType; digest = $_.digest; size = $_.size; platform = [ordered]@{ architecture = $_.platform.Split('/')[1]; os = 'linux' } }
+            })
+    }
+    $descriptor = New-FixtureJsonBlob -Store $Store -Object $index -MediaType $type
+    $descriptor.children = $Images
+    $descriptor
+}
+
+function New-CseTestDirImage {
+    <# Lays out one image (or index with its children) in skopeo's dir: format; returns the folder. #>
+    param([string] $Store, $Image, [string] $Folder)
+    New-Item -ItemType Directory -Force $Folder | Out-Null
+    [IO.File]::WriteAllText((Join-Path $Folder 'version'), "Directory Transport Version: 1.1`n")
+    Copy-Item (Join-Path $Store $Image.digest.Substring(7)) (Join-Path $Folder 'manifest.json')
+    $images = if ($Image.Contains('children')) { $Image.children } else { @($Image) }
+    foreach ($child in $images) {
+        if ($Image.Contains('children')) { Copy-Item (Join-Path $Store $child.digest.Substring(7)) (Join-Path $Folder "$($child.digest.Substring(7)).manifest.json") }
+        foreach ($blob in $child.blobs) { Copy-Item (Join-Path $Store $blob.Substring(7)) (Join-Path $Folder $blob.Substring(7)) -Force }
+    }
+    $Folder
+}
+
+function Get-FixtureArtifactFiles {
+    <# The files of a getting-started-airgapped image: the script, dependencies.txt, bom.json. #>
+    param([string] $Tag, [string[]] $Dependencies)
+    $lines = @("# CSE getting-started-airgapped $Tag dependencies (synthetic test fixture)") + $Dependencies +
+        @("#$script:VmwareHost vmware-cloud-director/cloud-provider-for-cloud-director 1.5.0", '')
+    @{
+        'src/artifact/getting_started.sh' = @{ Content = "#!/usr/bin/env bash`n# publishes every dependency to the registry given as `$2`nset -euo pipefail`necho `"synthetic $Tag`"`n"; Mode = '755' }
+        'src/artifact/dependencies.txt'   = ($lines -join "`n")
+        'src/artifact/bom.json'           = (@{ version = $Tag; images = $Dependencies.Count } | ConvertTo-Json -Compress)
+        'src/artifact/README.txt'         = "Synthetic CSE air-gap artifact $Tag.`n"
+    }
+}
+
+function New-CseTestFixtureSet {
+    <#
+    .SYNOPSIS
+        Builds every fixture image and pushes it to the 'source' (as projects.registry.vmware.com) and
+        'k8s' (as registry.k8s.io) registries. Returns what was pushed: reference, mirror location, digest.
+    #>
+    param($Environment)
+    $store = Join-Path $Environment.Root 'fixtures/blobs'
+    New-Item -ItemType Directory -Force $store | Out-Null
+    $mirrors = @{ $script:VmwareHost = $Environment.Registries['source']; $script:K8sHost = $Environment.Registries['k8s'] }
+
+    # Shared base layers: several images of a run reuse them (dedup and cross-repository mount).
+    $baseOs = New-FixtureLayer -Store $store -Seed 11 -Files @{ 'etc/os-release' = "ID=photon`n"; 'usr/lib/libbase.so' = 3MB }
+    $baseArm = New-FixtureLayer -Store $store -Seed 12 -Files @{ 'etc/os-release' = "ID=photon`n"; 'usr/lib/libbase-arm64.so' = 3MB }
+    $app = { param($name, $seed, $size) New-FixtureLayer -Store $store -Seed $seed -Files @{ "usr/local/bin/$name" = @{ Content = $size; Mode = '755' } } }
+
+    $images = [ordered]@{}
+    $capvcdAmd = New-FixtureImage -Store $store -Format Oci -Architecture amd64 -Layers @($baseOs, (& $app 'manager' 21 1MB))
+    $capvcdArm = New-FixtureImage -Store $store -Format Oci -Architecture arm64 -Layers @($baseArm, (& $app 'manager' 22 1MB))
+    $images["$script:VmwareHost/vmware-cloud-director/cluster-api-provider-cloud-director:1.3.0"] = New-FixtureIndex -Store $store -Format Oci -Images @($capvcdAmd, $capvcdArm)
+    $cpiAmd = New-FixtureImage -Store $store -Format Docker -Architecture amd64 -Layers @($baseOs, (& $app 'cloud-controller-manager' 31 1MB))
+    $cpiArm = New-FixtureImage -Store $store -Format Docker -Architecture arm64 -Layers @($baseArm, (& $app 'cloud-controller-manager' 32 1MB))
+    $images["$script:VmwareHost/vmware-cloud-director/cloud-provider-for-cloud-director:1.6.0"] = New-FixtureIndex -Store $store -Format Docker -Images @($cpiAmd, $cpiArm)
+    $images["$script:VmwareHost/vmware-cloud-director/cloud-director-named-disk-csi-driver:1.6.0"] = New-FixtureImage -Store $store -Format Docker -Layers @($baseOs, (& $app 'csi' 41 512KB))
+    $images["$script:VmwareHost/tkg/cluster-api/cluster-api-controller:v1.5.3_vmware.1"] = New-FixtureImage -Store $store -Format Oci -Layers @($baseOs, (& $app 'cluster-api' 51 1MB))
+    $images["$script:VmwareHost/tkg/kube-rbac-proxy:v0.14.1_vmware.1"] = New-FixtureImage -Store $store -Format Docker -Layers @((& $app 'kube-rbac-proxy' 61 256KB))
+    $images["$script:K8sHost/sig-storage/csi-attacher:v3.2.1"] = New-FixtureImage -Store $store -Format Docker -Layers @($baseOs, (& $app 'csi-attacher' 71 512KB))
+    $attAmd = New-FixtureImage -Store $store -Format Oci -Architecture amd64 -Layers @((& $app 'csi-provisioner' 81 512KB))
+    $attArm = New-FixtureImage -Store $store -Format Oci -Architecture arm64 -Layers @((& $app 'csi-provisioner' 82 512KB))
+    $images["$script:K8sHost/sig-storage/csi-provisioner:v2.2.2"] = New-FixtureIndex -Store $store -Format Oci -Images @($attAmd, $attArm)
+    # One layer of 100 MB, for the large-blob tests and the benchmark; not in any dependencies.txt.
+    $images["$script:VmwareHost/vmware-cloud-director/cse-bench-payload:1.0.0"] = New-FixtureImage -Store $store -Format Oci -Layers @(
+        New-FixtureLayer -Store $store -Seed 91 -Files @{ 'payload/data.bin' = 100MB })
+
+    $dependencyRefs = @($images.Keys | Where-Object { $_ -notlike '*cse-bench-payload*' })
+    $asLine = { param($ref) $h, $rest = $ref -split '/', 2; $repo, $tag = $rest -split ':', 2; "$h $repo $tag" }
+    $artifactLists = [ordered]@{
+        'v0.1.2' = @($dependencyRefs | Select-Object -First 4)
+        'v0.1.3' = @($dependencyRefs | Select-Object -First 6)
+        'v0.1.4' = $dependencyRefs
+    }
+    foreach ($tag in $artifactLists.Keys) {
+        $lines = @($artifactLists[$tag] | ForEach-Object { & $asLine $_ })
+        $files = Get-FixtureArtifactFiles -Tag $tag -Dependencies $lines
+        # Layer 1 holds a draft file that layer 2 deletes (whiteout), as a rebuilt artifact image would.
+        $lower = New-FixtureLayer -Store $store -Seed 101 -Files (@{ 'src/artifact/draft-dependencies.txt' = "obsolete`n"; 'src/artifact/bom.json' = '{}' })
+        $upper = New-FixtureLayer -Store $store -Seed 102 -Files $files -Whiteouts @('src/artifact/draft-dependencies.txt')
+        $images["$script:VmwareHost/vmware-cloud-director/getting-started-airgapped:$tag"] = New-FixtureImage -Store $store -Format Oci -Layers @($lower, $upper) -Labels @{ 'org.opencontainers.image.version' = $tag }
+    }
+
+    $pushed = [Collections.Generic.List[object]]::new()
+    $dirs = Join-Path $Environment.Root 'fixtures/dir'
+    foreach ($reference in $images.Keys) {
+        $image = $images[$reference]
+        $sourceHost, $path = $reference -split '/', 2
+        $registry = $mirrors[$sourceHost]
+        $folder = New-CseTestDirImage -Store $store -Image $image -Folder (Join-Path $dirs ($path -replace '[/:]', '_'))
+        Invoke-CseTestSkopeo copy --all --preserve-digests --quiet @(Get-CseTestSkopeoArgs -Registry $registry -Side dest -Credential -Environment $Environment) `
+            "dir:$folder" "docker://$($registry.Host)/$path" | Out-Null
+        $repository, $tag = $path -split ':', 2
+        $pushed.Add([ordered]@{
+                Reference  = $reference
+                Mirror     = $registry.Name
+                Location   = "$($registry.Host)/$path"
+                Repository = $repository
+                Tag        = $tag
+                Digest     = $image.digest
+                MediaType  = $image.mediaType
+                Platforms  = if ($image.Contains('children')) { @($image.children | ForEach-Object { @{ Platform = $_.platform; Digest = $_.digest } }) } else { @() }
+                Size       = ($image.Contains('children') ? @($image.children) : @($image) | ForEach-Object { $_.blobs } | Select-Object -Unique |
+                        ForEach-Object { (Get-Item (Join-Path $store $_.Substring(7))).Length } | Measure-Object -Sum).Sum
+            })
+    }
+    Remove-Item -Recurse -Force $dirs
+    @{
+        Images       = $pushed
+        Dependencies = $artifactLists
+        Mirrors      = @{ $script:VmwareHost = $mirrors[$script:VmwareHost].Url; $script:K8sHost = $mirrors[$script:K8sHost].Url }
+    }
+}

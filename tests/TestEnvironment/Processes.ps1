@@ -1,0 +1,61 @@
+# Starting and stopping the service processes of a test run.
+
+function Start-ServiceProcess {
+    <# Starts a program with its output in a log file; returns the process (already in the environment's list). #>
+    param($Environment, [string] $Name, [string] $FilePath, [string[]] $ArgumentList, [hashtable] $Variables = @{})
+    $log = Join-Path $Environment.Root "$Name.log"
+    $info = [Diagnostics.ProcessStartInfo]::new('bash')
+    $quoted = (@($FilePath) + $ArgumentList | ForEach-Object { "'" + ($_ -replace "'", "'\''") + "'" }) -join ' '
+    $info.ArgumentList.Add('-c')
+    $info.ArgumentList.Add("exec $quoted >'$log' 2>&1 </dev/null")
+    $info.UseShellExecute = $false
+    foreach ($k in $Variables.Keys) { $info.Environment[$k] = $Variables[$k] }
+    $process = [Diagnostics.Process]::Start($info)
+    $Environment.Processes.Add($process)
+    [pscustomobject]@{ Process = $process; Log = $log }
+}
+
+function Wait-ServiceReady {
+    <# Waits until $Probe returns true, up to a deadline; returns an error text (with the log's tail) or $null. #>
+    param([scriptblock] $Probe, $Started, [int] $TimeoutSeconds = 30)
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+    while ([DateTime]::UtcNow -lt $deadline) {
+        if ($Started.Process.HasExited) { break }
+        try { if (& $Probe) { return $null } } catch { }
+        Start-Sleep -Milliseconds 100
+    }
+    $tail = if (Test-Path $Started.Log) { (Get-Content $Started.Log -Tail 15) -join "`n" } else { '' }
+    $state = if ($Started.Process.HasExited) { "exited with code $($Started.Process.ExitCode)" } else { "did not answer within $TimeoutSeconds s" }
+    "$state. Log $($Started.Log):`n$tail"
+}
+
+function Stop-CseTestProcess {
+    param([Parameter(Mandatory, Position = 0)] $Process)
+    $p = if ($Process -is [Diagnostics.Process]) { $Process } else { $Process.Process }
+    try {
+        if (-not $p.HasExited) {
+            $p.Kill($true)
+            $p.WaitForExit(10000) | Out-Null
+        }
+    }
+    catch { }
+}
+
+function Start-TestDockerd {
+    param($Environment)
+    $dir = Join-Path $Environment.Root 'docker'
+    # The exec root holds a unix socket path: keep it short (108-byte limit).
+    $exec = "/tmp/cse-de-$PID"
+    New-Item -ItemType Directory -Force (Join-Path $dir 'data'), $exec | Out-Null
+    $socket = Join-Path $exec 'docker.sock'
+    $started = Start-ServiceProcess -Environment $Environment -Name 'dockerd' -FilePath 'dockerd' -ArgumentList @(
+        '--storage-driver=vfs', '--iptables=false', '--ip6tables=false', '--bridge=none',
+        '--data-root', (Join-Path $dir 'data'), '--exec-root', $exec, '-H', "unix://$socket", '-p', (Join-Path $exec 'docker.pid'))
+    $dockerHost = "unix://$socket"
+    $err = Wait-ServiceReady -Started $started -TimeoutSeconds 60 -Probe {
+        & docker -H $dockerHost version --format '{{.Server.Version}}' 2>$null | Out-Null
+        $LASTEXITCODE -eq 0
+    }
+    $Environment.Services['docker'] = @{ Name = 'docker'; DockerHost = $dockerHost; ExecRoot = $exec; Error = $err }
+    $Environment.DockerHost = $dockerHost
+}

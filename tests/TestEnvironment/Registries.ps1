@@ -1,0 +1,141 @@
+# The distribution registries of a test run, their certificates and the token service.
+
+$script:TokenIssuer = 'cseairgap-test-tokens'
+$script:TokenServiceName = 'cseairgap-test-registry'
+
+function Invoke-OpenSsl {
+    $output = & openssl @args 2>&1
+    if ($LASTEXITCODE -ne 0) { throw "openssl $($args -join ' ') failed: $output" }
+}
+
+function New-TestCertificates {
+    <# A CA made for this run, a server certificate for 127.0.0.1/localhost it signs, and the token signing pair. #>
+    param($Environment)
+    $dir = Join-Path $Environment.Root 'pki'
+    $certDir = Join-Path $dir 'certs.d'
+    New-Item -ItemType Directory -Force $dir, $certDir | Out-Null
+    $ca = Join-Path $dir 'ca.crt'
+    Invoke-OpenSsl req -x509 -newkey rsa:2048 -nodes -days 2 -subj '/CN=CseAirgap Test CA' -keyout (Join-Path $dir 'ca.key') -out $ca `
+        -addext 'basicConstraints=critical,CA:TRUE' -addext 'keyUsage=critical,keyCertSign,cRLSign'
+    Invoke-OpenSsl req -newkey rsa:2048 -nodes -subj '/CN=127.0.0.1' -keyout (Join-Path $dir 'server.key') -out (Join-Path $dir 'server.csr')
+    Set-Content (Join-Path $dir 'server.ext') "subjectAltName=IP:127.0.0.1,DNS:localhost`nextendedKeyUsage=serverAuth`nbasicConstraints=CA:FALSE"
+    Invoke-OpenSsl x509 -req -in (Join-Path $dir 'server.csr') -CA $ca -CAkey (Join-Path $dir 'ca.key') -CAcreateserial -days 2 `
+        -extfile (Join-Path $dir 'server.ext') -out (Join-Path $dir 'server.crt')
+    Invoke-OpenSsl req -x509 -newkey rsa:2048 -nodes -days 2 -subj '/CN=CseAirgap Test Token Signer' `
+        -keyout (Join-Path $dir 'token.key') -out (Join-Path $dir 'token.crt')
+    Copy-Item $ca (Join-Path $certDir 'ca.crt')
+    $Environment.CaFile = $ca
+    $Environment.CertDir = $certDir
+}
+
+function Start-TokenService {
+    param($Environment)
+    $server = Join-Path $script:RepoRoot 'out/testserver/TestServer.dll'
+    if (-not (Test-Path $server)) {
+        & dotnet build (Join-Path $script:RepoRoot 'tests/TestServer/TestServer.csproj') -c Release -o (Split-Path $server) --nologo -v quiet | Out-Host
+        if ($LASTEXITCODE -ne 0) { throw 'The test token service did not build.' }
+    }
+    $port = Get-CseTestFreePort
+    $pki = Join-Path $Environment.Root 'pki'
+    $started = Start-ServiceProcess -Environment $Environment -Name 'token-service' -FilePath 'dotnet' -ArgumentList @(
+        $server, 'token', '--port', $port, '--issuer', $script:TokenIssuer, '--service', $script:TokenServiceName,
+        '--key', (Join-Path $pki 'token.key'), '--cert', (Join-Path $pki 'token.crt')) -Variables @{
+        CSEAIRGAP_TOKEN_USERS = "cse-admin:$($env:CSEAIRGAP_TEST_ADMIN_PASSWORD);cse-reader:$($env:CSEAIRGAP_TEST_READER_PASSWORD):pull"
+    }
+    $url = "http://127.0.0.1:$port/token"
+    $err = Wait-ServiceReady -Started $started -Probe { (Invoke-WebRequest "http://127.0.0.1:$port/health" -SkipHttpErrorCheck -TimeoutSec 2).StatusCode -eq 200 }
+    $Environment.Services['token-service'] = @{ Name = 'token-service'; Url = $url; Error = $err }
+}
+
+function Start-CseTestRegistry {
+    <#
+    .SYNOPSIS
+        Starts one distribution registry: Http (plain), Tls (the run's CA), Basic (TLS + htpasswd) or
+        Token (TLS + bearer tokens from the run's token service: anonymous pull, push for cse-admin).
+    #>
+    param($Environment, [Parameter(Mandatory)][string] $Name, [ValidateSet('Http', 'Tls', 'Basic', 'Token')][string] $Kind)
+    $port = Get-CseTestFreePort
+    $dir = Join-Path $Environment.Root "registry-$Name"
+    New-Item -ItemType Directory -Force (Join-Path $dir 'data') | Out-Null
+    $pki = Join-Path $Environment.Root 'pki'
+    $tls = if ($Kind -ne 'Http') { "  tls:`n    certificate: $(Join-Path $pki 'server.crt')`n    key: $(Join-Path $pki 'server.key')`n" } else { '' }
+    $auth = switch ($Kind) {
+        'Basic' {
+            # A low bcrypt cost: the registry checks the hash on every request.
+            $htpasswd = Join-Path $dir 'htpasswd'
+            & htpasswd -Bbn -C 5 cse-admin $env:CSEAIRGAP_TEST_ADMIN_PASSWORD | Set-Content $htpasswd
+            & htpasswd -Bbn -C 5 cse-reader $env:CSEAIRGAP_TEST_READER_PASSWORD | Add-Content $htpasswd
+            "auth:`n  htpasswd:`n    realm: cseairgap-test`n    path: $htpasswd`n"
+        }
+        'Token' {
+            "auth:`n  token:`n    realm: $($Environment.Services['token-service'].Url)`n    service: $script:TokenServiceName`n    issuer: $script:TokenIssuer`n    rootcertbundle: $(Join-Path $pki 'token.crt')`n"
+        }
+        default { '' }
+    }
+    $config = Join-Path $dir 'config.yml'
+    Set-Content $config @"
+version: 0.1
+log:
+  level: warn
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: $(Join-Path $dir 'data')
+  delete:
+    enabled: true
+  cache:
+    blobdescriptor: inmemory
+http:
+  addr: 127.0.0.1:$port
+  secret: $(New-RandomSecret)
+$tls$auth
+"@
+    $started = Start-ServiceProcess -Environment $Environment -Name "registry-$Name" -FilePath 'docker-registry' -ArgumentList @('serve', $config)
+    $scheme = if ($Kind -eq 'Http') { 'http' } else { 'https' }
+    $err = Wait-ServiceReady -Started $started -Probe {
+        (Invoke-WebRequest "${scheme}://127.0.0.1:$port/v2/" -SkipCertificateCheck -SkipHttpErrorCheck -TimeoutSec 2).StatusCode -in 200, 401
+    }
+    $registry = @{
+        Name = $Name; Kind = $Kind; Host = "127.0.0.1:$port"; Port = $port; Scheme = $scheme
+        Url = "${scheme}://127.0.0.1:$port"; DataDir = (Join-Path $dir 'data'); Error = $err
+        # What to pass as -Registry: http:// must be written for a plain registry.
+        Base = if ($Kind -eq 'Http') { "http://127.0.0.1:$port" } else { "127.0.0.1:$port" }
+    }
+    $Environment.Registries[$Name] = $registry
+    $registry
+}
+
+function Get-CseTestSkopeoArgs {
+    <#
+    .SYNOPSIS
+        skopeo's trust and credential options for a test registry, as source (src) or destination (dest).
+    #>
+    param([Parameter(Mandatory)] $Registry, [ValidateSet('src', 'dest')][string] $Side = 'src', [switch] $Credential, $Environment)
+    if (-not $Environment) { $Environment = Get-CseTestEnvironment }
+    $a = @(if ($Registry.Scheme -eq 'http') { "--$Side-tls-verify=false" } else { "--$Side-cert-dir=$($Environment.CertDir)" })
+    if ($Credential) { $a += @("--$Side-creds", "cse-admin:$($env:CSEAIRGAP_TEST_ADMIN_PASSWORD)") }
+    elseif ($Side -eq 'src') { $a += "--$Side-no-creds" }
+    $a
+}
+
+function Invoke-CseTestSkopeo {
+    <# Runs skopeo (no signature policy: fixtures are unsigned) and throws with its output when it fails. #>
+    $output = & skopeo --insecure-policy @args 2>&1
+    if ($LASTEXITCODE -ne 0) { throw "skopeo $($args[0]) failed: $($output -join "`n")" }
+    $output
+}
+
+function Start-CseTestFaultProxy {
+    <# A proxy in front of a plain-HTTP registry that misbehaves on the next -Count blob downloads. #>
+    param([Parameter(Mandatory)] $Registry, [ValidateSet('drop', 'corrupt', '503', '429')][string] $Fault, [int] $Count = 1)
+    $environment = Get-CseTestEnvironment
+    $port = Get-CseTestFreePort
+    $server = Join-Path $script:RepoRoot 'out/testserver/TestServer.dll'
+    $holder = [pscustomobject]@{ Root = $environment.Root; Processes = [Collections.Generic.List[object]]::new() }
+    $started = Start-ServiceProcess -Environment $holder -Name "proxy-$port" -FilePath 'dotnet' -ArgumentList @(
+        $server, 'proxy', '--port', $port, '--upstream', $Registry.Url, '--fault', $Fault, '--count', $Count)
+    $err = Wait-ServiceReady -Started $started -Probe { (Invoke-WebRequest "http://127.0.0.1:$port/__faults" -TimeoutSec 2).StatusCode -eq 200 }
+    if ($err) { Stop-CseTestProcess $started; throw "The fault proxy did not start: $err" }
+    [pscustomobject]@{ Process = $started.Process; Log = $started.Log; Host = "127.0.0.1:$port"; Url = "http://127.0.0.1:$port" }
+}

@@ -1,0 +1,42 @@
+// Usage:
+//   TestServer token  --port P --issuer I --service S --key key.pem --cert cert.pem
+//                     users from CSEAIRGAP_TOKEN_USERS ("user:password;user2:password2"; "user:password:pull" = pull only)
+//   TestServer proxy  --port P --upstream http://127.0.0.1:Q --fault drop|corrupt|503|429 --count N
+using CseAirgap.TestServer;
+
+var options = Options.Parse(args.Skip(1).ToArray());
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
+AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
+
+switch (args.FirstOrDefault())
+{
+    case "token":
+        await new TokenService(options).RunAsync(stop.Token);
+        break;
+    case "proxy":
+        await new FaultProxy(options).RunAsync(stop.Token);
+        break;
+    default:
+        Console.Error.WriteLine("usage: TestServer token|proxy --port P ...");
+        return 2;
+}
+return 0;
+
+namespace CseAirgap.TestServer
+{
+    internal sealed class Options
+    {
+        private readonly Dictionary<string, string> _values = new();
+
+        public static Options Parse(string[] args)
+        {
+            var o = new Options();
+            for (var i = 0; i + 1 < args.Length; i += 2) o._values[args[i].TrimStart('-')] = args[i + 1];
+            return o;
+        }
+
+        public string this[string name] => _values.TryGetValue(name, out var v) ? v : throw new ArgumentException($"--{name} is required");
+        public string? Get(string name) => _values.TryGetValue(name, out var v) ? v : null;
+    }
+}

@@ -1,0 +1,112 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.Json;
+
+namespace CseAirgap.TestServer;
+
+/// <summary>
+/// Issues the JWTs a distribution registry with `auth: token` verifies, the way Harbor and the VMware public
+/// registry behave: anyone may pull; a known user with the right password may also push (unless pull-only);
+/// a wrong password is refused outright. Tokens carry the signing certificate in `x5c`.
+/// </summary>
+internal sealed class TokenService(Options options)
+{
+    public async Task RunAsync(CancellationToken stop)
+    {
+        var key = RSA.Create();
+        key.ImportFromPem(File.ReadAllText(options["key"]));
+        var cert = X509Certificate2.CreateFromPem(File.ReadAllText(options["cert"]));
+        var users = ParseUsers(Environment.GetEnvironmentVariable("CSEAIRGAP_TOKEN_USERS") ?? "");
+        var listener = new HttpListener();
+        listener.Prefixes.Add($"http://127.0.0.1:{options["port"]}/");
+        listener.Start();
+        stop.Register(listener.Stop);
+        while (!stop.IsCancellationRequested)
+        {
+            HttpListenerContext context;
+            try { context = await listener.GetContextAsync(); }
+            catch (Exception) when (stop.IsCancellationRequested) { break; }
+            try { Answer(context, key, cert, users); }
+            catch (Exception e) { Console.Error.WriteLine(e.Message); }
+            finally { context.Response.Close(); }
+        }
+    }
+
+    private void Answer(HttpListenerContext context, RSA key, X509Certificate2 cert, Dictionary<string, (string Password, bool CanPush)> users)
+    {
+        var response = context.Response;
+        if (context.Request.Url!.AbsolutePath == "/health")
+        {
+            response.StatusCode = 200;
+            return;
+        }
+        string subject = "";
+        var canPush = false;
+        var header = context.Request.Headers["Authorization"];
+        if (header != null && header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+        {
+            var pair = Encoding.UTF8.GetString(Convert.FromBase64String(header.Substring(6))).Split(':', 2);
+            if (pair.Length != 2 || !users.TryGetValue(pair[0], out var user) || user.Password != pair[1])
+            {
+                response.StatusCode = 401;
+                return;
+            }
+            subject = pair[0];
+            canPush = user.CanPush;
+        }
+
+        var access = new List<object>();
+        foreach (var scope in context.Request.QueryString.GetValues("scope") ?? Array.Empty<string>())
+        {
+            foreach (var one in scope.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var parts = one.Split(':');
+                if (parts.Length < 3) continue;
+                var type = parts[0];
+                var name = string.Join(":", parts.Skip(1).Take(parts.Length - 2));
+                var asked = parts[^1].Split(',');
+                // Like a Harbor project that does not exist: nobody may push under "locked/".
+                var granted = asked.Where(a => type == "repository" && (a == "pull" || (a == "push" && canPush && !name.StartsWith("locked/")))
+                                            || type == "registry" && subject.Length > 0).ToArray();
+                access.Add(new { type, name, actions = granted });
+            }
+        }
+
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var lifetime = int.TryParse(options.Get("lifetime"), out var l) ? l : 300;
+        var jwtHeader = new Dictionary<string, object> { ["typ"] = "JWT", ["alg"] = "RS256", ["x5c"] = new[] { Convert.ToBase64String(cert.RawData) } };
+        var claims = new Dictionary<string, object>
+        {
+            ["iss"] = options["issuer"],
+            ["sub"] = subject,
+            ["aud"] = context.Request.QueryString["service"] ?? options["service"],
+            ["exp"] = now + lifetime,
+            ["nbf"] = now - 10,
+            ["iat"] = now,
+            ["jti"] = Guid.NewGuid().ToString("N"),
+            ["access"] = access,
+        };
+        var signingInput = Base64Url(JsonSerializer.SerializeToUtf8Bytes(jwtHeader)) + "." + Base64Url(JsonSerializer.SerializeToUtf8Bytes(claims));
+        var signature = key.SignData(Encoding.ASCII.GetBytes(signingInput), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var token = signingInput + "." + Base64Url(signature);
+        var body = JsonSerializer.SerializeToUtf8Bytes(new { token, access_token = token, expires_in = lifetime, issued_at = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'") });
+        response.StatusCode = 200;
+        response.ContentType = "application/json";
+        response.OutputStream.Write(body);
+    }
+
+    private static Dictionary<string, (string, bool)> ParseUsers(string spec)
+    {
+        var users = new Dictionary<string, (string, bool)>();
+        foreach (var entry in spec.Split(';', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var parts = entry.Split(':');
+            users[parts[0]] = (parts[1], parts.Length < 3 || parts[2] != "pull");
+        }
+        return users;
+    }
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}
