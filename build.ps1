@@ -103,7 +103,8 @@ function Invoke-Test {
     try {
         $environment = Start-CseTestEnvironment -Docker -Fixtures
         $config = New-PesterConfiguration
-        $config.Run.Path = if ($TestPath) { $TestPath } else { Join-Path $root 'tests/Pester' }
+        # From bash, "-TestPath a,b" arrives as one string.
+        $config.Run.Path = if ($TestPath) { @($TestPath -split ',' | ForEach-Object { Join-Path $root $_ }) } else { Join-Path $root 'tests/Pester' }
         $config.Run.PassThru = $true
         $config.Output.Verbosity = 'Detailed'
         $config.TestResult.Enabled = $true

@@ -216,8 +216,8 @@ function New-CseTestFixtureSet {
                 Digest     = $image.digest
                 MediaType  = $image.mediaType
                 Platforms  = if ($image.Contains('children')) { @($image.children | ForEach-Object { @{ Platform = $_.platform; Digest = $_.digest } }) } else { @() }
-                Size       = ($image.Contains('children') ? @($image.children) : @($image) | ForEach-Object { $_.blobs } | Select-Object -Unique |
-                        ForEach-Object { (Get-Item (Join-Path $store $_.Substring(7))).Length } | Measure-Object -Sum).Sum
+                Blobs      = @(($image.Contains('children') ? @($image.children) : @($image)) | ForEach-Object { $_.blobs } | Select-Object -Unique |
+                        ForEach-Object { @{ Digest = $_; Size = (Get-Item (Join-Path $store $_.Substring(7))).Length } })
             })
     }
     Remove-Item -Recurse -Force $dirs

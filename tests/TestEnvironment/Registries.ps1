@@ -31,10 +31,9 @@ function New-TestCertificates {
 function Start-TokenService {
     param($Environment)
     $server = Join-Path $script:RepoRoot 'out/testserver/TestServer.dll'
-    if (-not (Test-Path $server)) {
-        & dotnet build (Join-Path $script:RepoRoot 'tests/TestServer/TestServer.csproj') -c Release -o (Split-Path $server) --nologo -v quiet | Out-Host
-        if ($LASTEXITCODE -ne 0) { throw 'The test token service did not build.' }
-    }
+    # Always built: dotnet's incremental build makes this cheap, and a stale server would mislead.
+    & dotnet build (Join-Path $script:RepoRoot 'tests/TestServer/TestServer.csproj') -c Release -o (Split-Path $server) --nologo -v quiet | Out-Null
+    if ($LASTEXITCODE -ne 0) { throw 'The test servers (tests/TestServer) did not build: run dotnet build tests/TestServer to see why.' }
     $port = Get-CseTestFreePort
     $pki = Join-Path $Environment.Root 'pki'
     $started = Start-ServiceProcess -Environment $Environment -Name 'token-service' -FilePath 'dotnet' -ArgumentList @(
@@ -128,7 +127,7 @@ function Invoke-CseTestSkopeo {
 
 function Start-CseTestFaultProxy {
     <# A proxy in front of a plain-HTTP registry that misbehaves on the next -Count blob downloads. #>
-    param([Parameter(Mandatory)] $Registry, [ValidateSet('drop', 'corrupt', '503', '429')][string] $Fault, [int] $Count = 1)
+    param([Parameter(Mandatory)] $Registry, [ValidateSet('drop', 'corrupt', '503', '429', 'slow')][string] $Fault, [int] $Count = 1)
     $environment = Get-CseTestEnvironment
     $port = Get-CseTestFreePort
     $server = Join-Path $script:RepoRoot 'out/testserver/TestServer.dll'

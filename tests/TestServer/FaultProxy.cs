@@ -4,7 +4,8 @@ namespace CseAirgap.TestServer;
 
 /// <summary>
 /// A loopback proxy in front of a plain-HTTP registry that misbehaves on blob downloads, a set number of times:
-/// drop the connection halfway through the body, flip one byte, or answer 503 / 429 (with Retry-After).
+/// drop the connection halfway through the body, flip one byte, answer 503 / 429 (with Retry-After), or send the
+/// body slowly (about 8 MB/s, so a test can interrupt a copy while it runs).
 /// Everything else is passed through unchanged. GET /__faults tells how many faults are still to come.
 /// </summary>
 internal sealed class FaultProxy(Options options)
@@ -94,6 +95,7 @@ internal sealed class FaultProxy(Options options)
                 }
                 await response.OutputStream.WriteAsync(buffer.AsMemory(0, n));
                 sent += n;
+                if (fault == "slow") await Task.Delay(10);
             }
             response.Close();
         }

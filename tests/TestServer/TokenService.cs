@@ -58,17 +58,23 @@ internal sealed class TokenService(Options options)
         }
 
         var access = new List<object>();
+        var first = true;
         foreach (var scope in context.Request.QueryString.GetValues("scope") ?? Array.Empty<string>())
         {
             foreach (var one in scope.Split(' ', StringSplitOptions.RemoveEmptyEntries))
             {
+                var secondary = !first;
+                first = false;
                 var parts = one.Split(':');
                 if (parts.Length < 3) continue;
                 var type = parts[0];
                 var name = string.Join(":", parts.Skip(1).Take(parts.Length - 2));
                 var asked = parts[^1].Split(',');
                 // Like a Harbor project that does not exist: nobody may push under "locked/".
-                var granted = asked.Where(a => type == "repository" && (a == "pull" || (a == "push" && canPush && !name.StartsWith("locked/")))
+                // Like a project the account cannot read from elsewhere: a repository under "sealed/" is never
+                // granted as the second scope of a request, which is how a client asks to mount from it.
+                var granted = asked.Where(a => type == "repository" && !(secondary && name.StartsWith("sealed/"))
+                                               && (a == "pull" || (a == "push" && canPush && !name.StartsWith("locked/")))
                                             || type == "registry" && subject.Length > 0).ToArray();
                 access.Add(new { type, name, actions = granted });
             }

@@ -99,7 +99,7 @@ public sealed partial class RegistryClient
     {
         var target = $"{Address.Host}/{repository}@{digest}";
         var scope = RegistryScope.Push(repository);
-        if (size > _options.ChunkedUploadThreshold)
+        if (size > _options.ChunkedUploadThreshold || _chunkedOnly)
         {
             long offset = 0;
             while (offset < size)
@@ -138,6 +138,12 @@ public sealed partial class RegistryClient
             r.Content.Headers.ContentLength = size;
             return r;
         }, scope, target, ct, retry: content == null).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.RequestEntityTooLarge && content != null)
+        {
+            // A proxy or registry that caps request bodies: from now on this registry gets chunks.
+            _chunkedOnly = true;
+            throw new RegistryException(RegistryErrorKind.ProtocolError, target, $"{Address.Host} refused a {size}-byte upload as too large; it will be sent in chunks.");
+        }
         if (response.StatusCode != HttpStatusCode.Created) throw Refusal(response, scope, repository, target);
         var stored = HeaderDigest(response);
         if (stored != null && stored != digest)

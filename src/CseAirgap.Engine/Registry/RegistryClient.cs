@@ -24,6 +24,7 @@ public sealed partial class RegistryClient
     private readonly SemaphoreSlim _slots;
     private readonly ConcurrentDictionary<string, BearerToken> _tokens = new();
     private volatile AuthChallenge? _challenge;
+    private volatile bool _chunkedOnly;
     private long _requests;
 
     internal RegistryClient(HttpClient http, RegistryAddress address, NetworkCredential? credential, RegistrySessionOptions options)

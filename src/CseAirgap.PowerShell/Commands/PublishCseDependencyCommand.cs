@@ -99,8 +99,10 @@ public sealed class PublishCseDependencyCommand : PSCmdlet
             options = new RegistrySessionOptions
             {
                 Trust = new RegistryTrust(ResolvePaths(CaCertificate), SkipCertificateCheck),
-                Log = null,
             };
+            // For registries behind a proxy that caps request bodies below what a 413 fallback would find.
+            if (long.TryParse(Environment.GetEnvironmentVariable("CSEAIRGAP_CHUNKED_UPLOAD_THRESHOLD"), out var threshold) && threshold > 0)
+                options.ChunkedUploadThreshold = threshold;
             mirrors = ReadMirrors(SourceMirror);
         }
         catch (Exception e) when (e is RegistryException || e is FormatException || e is PSArgumentException)

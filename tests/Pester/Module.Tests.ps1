@@ -1,0 +1,74 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestSetup.ps1')
+    function Invoke-FreshPwsh([string] $Command) { Invoke-TestPwsh -ArgumentList '-Command', $Command }
+}
+
+Describe 'The built module' {
+    It 'imports in a new pwsh and exports its cmdlets' {
+        $result = Invoke-FreshPwsh "Import-Module '$ModulePath'; (Get-Command -Module CseAirgap).Name -join ','"
+        $result.ExitCode | Should -Be 0
+        $result.Output | Should -Match 'Get-CseAirgapImage'
+        $result.Output | Should -Match 'Publish-CseDependency'
+        $result.Output | Should -Match 'Get-CseDependency'
+    }
+
+    It 'does not ship System.Management.Automation' {
+        Join-Path $ModulePath 'System.Management.Automation.dll' | Should -Not -Exist
+    }
+
+    It 'has a manifest that Test-ModuleManifest accepts, with the version from Directory.Build.props' {
+        $manifest = Test-ModuleManifest (Join-Path $ModulePath 'CseAirgap.psd1')
+        $expected = ([xml](Get-Content -Raw (Join-Path $RepoRoot 'Directory.Build.props'))).Project.PropertyGroup.Version | Where-Object { $_ } | Select-Object -First 1
+        $manifest.Version | Should -Be ([version]$expected)
+        $manifest.CompatiblePSEditions | Should -Contain 'Desktop'
+    }
+
+    It 'builds the engine for netstandard2.0, so Windows PowerShell 5.1 can load it' {
+        foreach ($name in 'CseAirgap.dll', 'CseAirgap.Engine.dll') {
+            $assembly = [Reflection.Metadata.MetadataReader]
+            $bytes = [IO.File]::ReadAllBytes((Join-Path $ModulePath $name))
+            $text = [Text.Encoding]::ASCII.GetString($bytes)
+            $text | Should -Match '\.NETStandard,Version=v2\.0'
+        }
+    }
+}
+
+Describe 'Get-CseAirgapImage' {
+    It 'returns the procedure''s table when no version is given' {
+        $images = @(Get-CseAirgapImage)
+        $images.Count | Should -Be 3
+        $images[0].PSObject.TypeNames[0] | Should -Be 'CseAirgap.PowerShell.Output.CseAirgapImage'
+        ($images | ForEach-Object { "$($_.CseVersion)=$($_.Tag)" }) -join ' ' | Should -Be '4.2.0=v0.1.2 4.2.1=v0.1.3 4.2.2=v0.1.4'
+    }
+
+    It 'maps CSE <Version> to <Tag>' -TestCases @(
+        @{ Version = '4.2'; Tag = 'v0.1.2' }, @{ Version = '4.2.0'; Tag = 'v0.1.2' },
+        @{ Version = '4.2.1'; Tag = 'v0.1.3' }, @{ Version = '4.2.2'; Tag = 'v0.1.4' }
+    ) {
+        $image = Get-CseAirgapImage -CseVersion $Version
+        $image.Tag | Should -Be $Tag
+        $image.Reference | Should -Be "projects.registry.vmware.com/vmware-cloud-director/getting-started-airgapped:$Tag"
+        $image.Registry | Should -Be 'projects.registry.vmware.com'
+        $image.Repository | Should -Be 'vmware-cloud-director/getting-started-airgapped'
+    }
+
+    It 'takes several versions, from the pipeline too' {
+        ('4.2.1', '4.2.2' | Get-CseAirgapImage).Tag | Should -Be @('v0.1.3', 'v0.1.4')
+    }
+
+    It 'reports an unknown version as an error that lists the known ones, and still returns the others' {
+        $images = Get-CseAirgapImage -CseVersion '4.1', '4.2.2' -ErrorVariable problems -ErrorAction SilentlyContinue
+        $images.Tag | Should -Be 'v0.1.4'
+        $problems.Count | Should -Be 1
+        $problems[0].FullyQualifiedErrorId | Should -Be 'UnknownCseVersion,CseAirgap.PowerShell.Commands.GetCseAirgapImageCommand'
+        $problems[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $problems[0].TargetObject | Should -Be '4.1'
+        $problems[0].Exception.Message | Should -Match '4\.2 \(4\.2\.0\), 4\.2\.1, 4\.2\.2'
+    }
+
+    It 'completes -CseVersion with the known versions' {
+        $line = 'Get-CseAirgapImage -CseVersion 4.2.'
+        $completions = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText
+        $completions | Should -Be @('4.2.0', '4.2.1', '4.2.2')
+    }
+}

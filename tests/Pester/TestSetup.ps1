@@ -1,0 +1,63 @@
+# Dot-sourced by every test file in BeforeAll: the built module, the test services and small helpers.
+# Results are checked with skopeo (and docker), never with the module itself.
+$script:RepoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+$script:ModulePath = Join-Path $RepoRoot 'out/CseAirgap'
+Import-Module (Join-Path $RepoRoot 'tests/TestEnvironment/CseAirgapTestEnvironment.psd1') -Force
+Import-Module (Join-Path $ModulePath 'CseAirgap.psd1') -Force
+
+function Invoke-TestPwsh {
+    <# Runs a command in a new pwsh (the same PowerShell as this one), so nothing loaded here helps it along. #>
+    param([Parameter(Mandatory)][string[]] $ArgumentList)
+    $output = & dotnet (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive @ArgumentList 2>&1
+    [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = ($output -join "`n"); Lines = $output }
+}
+
+function New-TestBase {
+    <# A fresh path prefix on a registry, so no test sees another's images. #>
+    param([Parameter(Mandatory)] $Registry, [string] $Prefix = 't')
+    "$($Registry.Base)/$Prefix$([Guid]::NewGuid().ToString('N').Substring(0, 10))"
+}
+
+function Get-TestMirror {
+    <# -SourceMirror for the fixture hosts: projects.registry.vmware.com and registry.k8s.io. #>
+    $mirrors = @{}
+    foreach ($pair in (Get-CseTestEnvironment).Fixtures.Mirrors.GetEnumerator()) { $mirrors[$pair.Key] = $pair.Value }
+    $mirrors
+}
+
+function Get-TestFixture {
+    param([Parameter(Mandatory)][string] $Like)
+    $found = @((Get-CseTestEnvironment).Fixtures.Images | Where-Object { $_.Reference -like $Like })
+    if ($found.Count -ne 1) { throw "Expected one fixture like '$Like', found $($found.Count)." }
+    $found[0]
+}
+
+function Get-SkopeoDigest {
+    <# The digest skopeo computes for what a registry serves at a reference (host/path:tag or @digest). #>
+    param([Parameter(Mandatory)] $Registry, [Parameter(Mandatory)][string] $Reference)
+    $raw = Join-Path ([IO.Path]::GetTempPath()) "raw-$([Guid]::NewGuid().ToString('N'))"
+    $a = @(@(Get-CseTestSkopeoArgs -Registry $Registry -Side src) -replace '^--src-', '--' | Where-Object { $_ -ne '--no-creds' })
+    $a += @('--creds', "cse-admin:$($env:CSEAIRGAP_TEST_ADMIN_PASSWORD)")
+    try {
+        # Through bash, so the manifest bytes reach the file untouched.
+        $quoted = ($a | ForEach-Object { "'$_'" }) -join ' '
+        & bash -c "skopeo inspect --raw $quoted 'docker://$Reference' > '$raw' 2>'$raw.err'"
+        if ($LASTEXITCODE -ne 0) { return $null }
+        (& skopeo manifest-digest $raw).Trim()
+    }
+    finally { Remove-Item "$raw*" -Force -ErrorAction SilentlyContinue }
+}
+
+function Copy-SkopeoImage {
+    <# Pulls every platform of an image back with skopeo, which checks every blob digest; returns the folder. #>
+    param([Parameter(Mandatory)] $Registry, [Parameter(Mandatory)][string] $Reference)
+    $folder = Join-Path ([IO.Path]::GetTempPath()) "pull-$([Guid]::NewGuid().ToString('N'))"
+    Invoke-CseTestSkopeo copy --all --preserve-digests --quiet @(Get-CseTestSkopeoArgs -Registry $Registry -Side src) "docker://$Reference" "dir:$folder" | Out-Null
+    $folder
+}
+
+function Get-TestRegistryReference {
+    <# Where a published dependency should be: <base>/<path>:<tag>, as a host reference skopeo can read. #>
+    param([Parameter(Mandatory)][string] $Base, [Parameter(Mandatory)] $Fixture)
+    ($Base -replace '^https?://', '') + '/' + $Fixture.Repository + ':' + $Fixture.Tag
+}
