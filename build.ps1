@@ -109,7 +109,12 @@ function Invoke-Test {
         $config.Output.Verbosity = 'Detailed'
         $config.TestResult.Enabled = $true
         $config.TestResult.OutputPath = Join-Path $out 'test-results.xml'
-        $result = Invoke-Pester -Configuration $config
+        # Tests run with a user's default preferences, not this script's Stop and strict mode.
+        $result = & {
+            $ErrorActionPreference = 'Continue'
+            Set-StrictMode -Off
+            Invoke-Pester -Configuration $config
+        }
     }
     catch {
         Write-Host "The test run could not go on: $_" -ForegroundColor Red

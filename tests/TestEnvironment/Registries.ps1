@@ -126,7 +126,7 @@ function Invoke-CseTestSkopeo {
 }
 
 function Start-CseTestFaultProxy {
-    <# A proxy in front of a plain-HTTP registry that misbehaves on the next -Count blob downloads. #>
+    <# A plain-HTTP proxy in front of a test registry that misbehaves on the next -Count blob downloads. #>
     param([Parameter(Mandatory)] $Registry, [ValidateSet('drop', 'corrupt', '503', '429', 'slow')][string] $Fault, [int] $Count = 1)
     $environment = Get-CseTestEnvironment
     $port = Get-CseTestFreePort

@@ -3,7 +3,7 @@ using System.Net;
 namespace CseAirgap.TestServer;
 
 /// <summary>
-/// A loopback proxy in front of a plain-HTTP registry that misbehaves on blob downloads, a set number of times:
+/// A loopback proxy (plain HTTP) in front of a registry that misbehaves on blob downloads, a set number of times:
 /// drop the connection halfway through the body, flip one byte, answer 503 / 429 (with Retry-After), or send the
 /// body slowly (about 8 MB/s, so a test can interrupt a copy while it runs).
 /// Everything else is passed through unchanged. GET /__faults tells how many faults are still to come.
@@ -12,7 +12,12 @@ internal sealed class FaultProxy(Options options)
 {
     private int _remaining = int.Parse(options.Get("count") ?? "0");
     private readonly string _fault = options.Get("fault") ?? "none";
-    private readonly HttpClient _upstream = new(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(options["upstream"]) };
+    private readonly HttpClient _upstream = new(new SocketsHttpHandler
+    {
+        AllowAutoRedirect = false,
+        // The upstream may be a TLS test registry signed by the run's CA: this proxy is not what is under test.
+        SslOptions = { RemoteCertificateValidationCallback = (_, _, _, _) => true },
+    }) { BaseAddress = new Uri(options["upstream"]) };
 
     public async Task RunAsync(CancellationToken stop)
     {

@@ -79,6 +79,9 @@ public sealed partial class RegistryClient
             Url($"v2/{repository}/blobs/uploads/?mount={Uri.EscapeDataString(digest)}&from={Uri.EscapeDataString(fromRepository)}")), scope, target, ct).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.Created) return (true, null);
         if (response.StatusCode == HttpStatusCode.Accepted) return (false, Location(response, target));
+        // Token registries refuse the whole request when the token grants no pull on the origin (another
+        // project): that only means "no mount", and a plain upload may still be allowed.
+        if (response.StatusCode == HttpStatusCode.Unauthorized || response.StatusCode == HttpStatusCode.Forbidden) return (false, null);
         throw Refusal(response, scope, repository, target);
     }
 

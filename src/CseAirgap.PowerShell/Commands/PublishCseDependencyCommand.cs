@@ -27,6 +27,7 @@ public sealed class PublishCseDependencyCommand : PSCmdlet
 
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [ValidateNotNull]
+    [DependencyTransformation]
     public CseDependency[] Dependency { get; set; } = null!;
 
     /// <summary>The destination base: host[:port][/prefix]; HTTPS unless written http://.</summary>
