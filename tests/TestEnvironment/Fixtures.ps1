@@ -34,7 +34,7 @@ function New-FixtureLayer {
         count (random bytes from -Seed) or a hashtable @{ Content; Mode; Link }; -Whiteouts deletes paths of
         lower layers the OCI way (.wh.<name>), -Opaque marks directories opaque (.wh..wh..opq).
     #>
-    param([string] $Store, [hashtable] $Files = @{}, [string[]] $Whiteouts = @(), [string[]] $Opaque = @(), [int] $Seed = 1)
+    param([string] $Store, [hashtable] $Files = @{}, [string[]] $Whiteouts = @(), [string[]] $Opaque = @(), [int] $Seed = 1, [switch] $Uncompressed)
     $stage = Join-Path $Store "stage-$([Guid]::NewGuid().ToString('N'))"
     New-Item -ItemType Directory $stage | Out-Null
     $random = [Random]::new($Seed)
@@ -44,10 +44,17 @@ function New-FixtureLayer {
         $full = Join-Path $stage $path
         New-Item -ItemType Directory -Force (Split-Path $full) | Out-Null
         if ($spec.Contains('Link')) { & ln -s $spec.Link $full; continue }
-        if ($spec.Content -is [int]) {
-            $bytes = [byte[]]::new($spec.Content)
-            $random.NextBytes($bytes)
-            [IO.File]::WriteAllBytes($full, $bytes)
+        if ($spec.Content -is [int] -or $spec.Content -is [long]) {
+            # Random bytes (incompressible, like real binaries), written in slices so 1 GiB needs no 1 GiB array.
+            $stream = [IO.File]::Create($full)
+            try {
+                $slice = [byte[]]::new([Math]::Min(8MB, [long]$spec.Content))
+                for ($left = [long]$spec.Content; $left -gt 0; $left -= $slice.Length) {
+                    $random.NextBytes($slice)
+                    $stream.Write($slice, 0, [int][Math]::Min($slice.Length, $left))
+                }
+            }
+            finally { $stream.Dispose() }
         }
         else {
             [IO.File]::WriteAllText($full, [string]$spec.Content)
@@ -69,10 +76,16 @@ function New-FixtureLayer {
     & tar --sort=name --owner=0 --group=0 --numeric-owner --mtime='@0' --format=gnu -C $stage -cf $tar @top
     if ($LASTEXITCODE -ne 0) { throw "tar failed for a fixture layer" }
     $diffId = Get-Sha256 $tar
-    & gzip -n -1 $tar
-    if ($LASTEXITCODE -ne 0) { throw "gzip failed for a fixture layer" }
     Remove-Item -Recurse -Force $stage
-    $layer = New-FixtureBlobFile -Store $Store -Path "$tar.gz" -MediaType ''
+    if ($Uncompressed) {
+        # A plain tar layer: the benchmark's 1 GiB layer would spend minutes in gzip for nothing.
+        $layer = New-FixtureBlobFile -Store $Store -Path $tar -MediaType 'tar'
+    }
+    else {
+        & gzip -n -1 $tar
+        if ($LASTEXITCODE -ne 0) { throw "gzip failed for a fixture layer" }
+        $layer = New-FixtureBlobFile -Store $Store -Path "$tar.gz" -MediaType ''
+    }
     $layer.diffId = $diffId
     $layer
 }
@@ -97,7 +110,7 @@ function New-FixtureImage {
         schemaVersion = 2
         mediaType     = $types.manifest
         config        = [ordered]@{ mediaType = $types.config; digest = $configBlob.digest; size = $configBlob.size }
-        layers        = @($Layers | ForEach-Object { [ordered]@{ mediaType = $types.layer; digest = $_.digest; size = $_.size } })
+        layers        = @($Layers | ForEach-Object { [ordered]@{ mediaType = ($_.mediaType -eq 'tar' ? ($types.layer -replace '[.+]gzip$', '') : $types.layer); digest = $_.digest; size = $_.size } })
     }
     $descriptor = New-FixtureJsonBlob -Store $Store -Object $manifest -MediaType $types.manifest
     $descriptor.blobs = @($configBlob.digest) + @($Layers | ForEach-Object { $_.digest })
@@ -142,7 +155,7 @@ function Get-FixtureArtifactFiles {
     @{
         'src/artifact/getting_started.sh' = @{ Content = "#!/usr/bin/env bash`n# publishes every dependency to the registry given as `$2`nset -euo pipefail`necho `"synthetic $Tag`"`n"; Mode = '755' }
         'src/artifact/dependencies.txt'   = ($lines -join "`n")
-        'src/artifact/bom.json'           = (@{ version = $Tag; images = $Dependencies.Count } | ConvertTo-Json -Compress)
+        'src/artifact/bom.json'           = ([ordered]@{ version = $Tag; images = $Dependencies.Count } | ConvertTo-Json -Compress)
         'src/artifact/README.txt'         = "Synthetic CSE air-gap artifact $Tag.`n"
     }
 }
@@ -198,32 +211,61 @@ function New-CseTestFixtureSet {
     }
 
     $pushed = [Collections.Generic.List[object]]::new()
-    $dirs = Join-Path $Environment.Root 'fixtures/dir'
     foreach ($reference in $images.Keys) {
-        $image = $images[$reference]
-        $sourceHost, $path = $reference -split '/', 2
-        $registry = $mirrors[$sourceHost]
-        $folder = New-CseTestDirImage -Store $store -Image $image -Folder (Join-Path $dirs ($path -replace '[/:]', '_'))
-        Invoke-CseTestSkopeo copy --all --preserve-digests --quiet @(Get-CseTestSkopeoArgs -Registry $registry -Side dest -Credential -Environment $Environment) `
-            "dir:$folder" "docker://$($registry.Host)/$path" | Out-Null
-        $repository, $tag = $path -split ':', 2
-        $pushed.Add([ordered]@{
-                Reference  = $reference
-                Mirror     = $registry.Name
-                Location   = "$($registry.Host)/$path"
-                Repository = $repository
-                Tag        = $tag
-                Digest     = $image.digest
-                MediaType  = $image.mediaType
-                Platforms  = if ($image.Contains('children')) { @($image.children | ForEach-Object { @{ Platform = $_.platform; Digest = $_.digest } }) } else { @() }
-                Blobs      = @(($image.Contains('children') ? @($image.children) : @($image)) | ForEach-Object { $_.blobs } | Select-Object -Unique |
-                        ForEach-Object { @{ Digest = $_; Size = (Get-Item (Join-Path $store $_.Substring(7))).Length } })
-            })
+        $registry = $mirrors[($reference -split '/', 2)[0]]
+        $pushed.Add((Publish-FixtureImage -Environment $Environment -Store $store -Reference $reference -Image $images[$reference] -Registry $registry))
     }
-    Remove-Item -Recurse -Force $dirs
     @{
         Images       = $pushed
         Dependencies = $artifactLists
         Mirrors      = @{ $script:VmwareHost = $mirrors[$script:VmwareHost].Url; $script:K8sHost = $mirrors[$script:K8sHost].Url }
     }
+}
+
+function Publish-FixtureImage {
+    <# Pushes one built image (or index) with skopeo and returns what tests and the benchmark need to know of it. #>
+    param($Environment, [string] $Store, [string] $Reference, $Image, $Registry)
+    $sourceHost, $path = $Reference -split '/', 2
+    $folder = New-CseTestDirImage -Store $Store -Image $Image -Folder (Join-Path $Environment.Root "fixtures/dir/$($path -replace '[/:]', '_')")
+    try {
+        Invoke-CseTestSkopeo copy --all --preserve-digests --quiet @(Get-CseTestSkopeoArgs -Registry $Registry -Side dest -Credential -Environment $Environment) `
+            "dir:$folder" "docker://$($Registry.Host)/$path" | Out-Null
+    }
+    finally { Remove-Item -Recurse -Force $folder }
+    $repository, $tag = $path -split ':', 2
+    [ordered]@{
+        Reference  = $Reference
+        Mirror     = $Registry.Name
+        Location   = "$($Registry.Host)/$path"
+        Repository = $repository
+        Tag        = $tag
+        Digest     = $Image.digest
+        MediaType  = $Image.mediaType
+        Platforms  = if ($Image.Contains('children')) { @($Image.children | ForEach-Object { @{ Platform = $_.platform; Digest = $_.digest } }) } else { @() }
+        Blobs      = @(($Image.Contains('children') ? @($Image.children) : @($Image)) | ForEach-Object { $_.blobs } | Select-Object -Unique |
+                ForEach-Object { @{ Digest = $_; Size = (Get-Item (Join-Path $Store $_.Substring(7))).Length } })
+    }
+}
+
+function New-CseTestBenchSet {
+    <#
+    .SYNOPSIS
+        The benchmark's extra images on the 'source' registry: -Count small images over a shared base layer
+        (projects.registry.vmware.com/tkg/bench/app-NN:1.0) and one image with a -LargeLayerMiB layer.
+    #>
+    param($Environment, [int] $Count = 50, [int] $LargeLayerMiB = 1024)
+    $store = Join-Path $Environment.Root 'fixtures/bench-blobs'
+    New-Item -ItemType Directory -Force $store | Out-Null
+    $source = $Environment.Registries['source']
+    $base = New-FixtureLayer -Store $store -Seed 500 -Files @{ 'usr/lib/libbench.so' = 2MB }
+    $small = foreach ($i in 1..$Count) {
+        $app = New-FixtureLayer -Store $store -Seed (500 + $i) -Files @{ "usr/local/bin/app-$i" = @{ Content = 64KB; Mode = '755' } }
+        $image = New-FixtureImage -Store $store -Format Oci -Layers @($base, $app)
+        Publish-FixtureImage -Environment $Environment -Store $store -Reference ("$script:VmwareHost/tkg/bench/app-{0:d2}:1.0" -f $i) -Image $image -Registry $source
+    }
+    $bigLayer = New-FixtureLayer -Store $store -Seed 999 -Uncompressed -Files @{ 'payload/large.bin' = ([long]$LargeLayerMiB * 1MB) }
+    $big = Publish-FixtureImage -Environment $Environment -Store $store -Reference "$script:VmwareHost/vmware-cloud-director/cse-bench-large:1.0" -Registry $source `
+        -Image (New-FixtureImage -Store $store -Format Oci -Layers @($bigLayer))
+    Remove-Item -Recurse -Force $store
+    @{ Small = @($small); Large = $big }
 }

@@ -52,7 +52,9 @@ function Start-CseTestRegistry {
         Starts one distribution registry: Http (plain), Tls (the run's CA), Basic (TLS + htpasswd) or
         Token (TLS + bearer tokens from the run's token service: anonymous pull, push for cse-admin).
     #>
-    param($Environment, [Parameter(Mandatory)][string] $Name, [ValidateSet('Http', 'Tls', 'Basic', 'Token')][string] $Kind)
+    param($Environment, [Parameter(Mandatory)][string] $Name, [ValidateSet('Http', 'Tls', 'Basic', 'Token')][string] $Kind,
+        # One log line per request in <root>/registry-<name>.log, for the benchmark's request counts.
+        [switch] $AccessLog)
     $port = Get-CseTestFreePort
     $dir = Join-Path $Environment.Root "registry-$Name"
     New-Item -ItemType Directory -Force (Join-Path $dir 'data') | Out-Null
@@ -77,7 +79,7 @@ version: 0.1
 log:
   level: warn
   accesslog:
-    disabled: true
+    disabled: $((-not $AccessLog).ToString().ToLowerInvariant())
 storage:
   filesystem:
     rootdirectory: $(Join-Path $dir 'data')
@@ -97,7 +99,7 @@ $tls$auth
     }
     $registry = @{
         Name = $Name; Kind = $Kind; Host = "127.0.0.1:$port"; Port = $port; Scheme = $scheme
-        Url = "${scheme}://127.0.0.1:$port"; DataDir = (Join-Path $dir 'data'); Error = $err
+        Url = "${scheme}://127.0.0.1:$port"; DataDir = (Join-Path $dir 'data'); Error = $err; Log = $started.Log
         # What to pass as -Registry: http:// must be written for a plain registry.
         Base = if ($Kind -eq 'Http') { "http://127.0.0.1:$port" } else { "127.0.0.1:$port" }
     }

@@ -35,6 +35,12 @@ public sealed class ImageCopier
     /// <summary>Copies every job, <paramref name="throttleLimit"/> images at a time; each outcome is reported as soon as it is known.</summary>
     public async Task RunAsync(IReadOnlyList<ImageCopyJob> jobs, int throttleLimit, CopyProgress progress, Action<ImageCopyOutcome> onOutcome, CancellationToken ct)
     {
+        // One token request per registry for many repositories, instead of one per repository and end.
+        var warmUps = jobs.GroupBy(j => j.SourceClient)
+            .Select(g => g.Key.PrepareTokensAsync(g.Select(j => RegistryScope.Pull(j.Fetch.Repository)), ct))
+            .Concat(new[] { _destination.PrepareTokensAsync(jobs.Select(j => RegistryScope.Push(j.Destination.Repository)), ct) });
+        await Task.WhenAll(warmUps).ConfigureAwait(false);
+
         using var images = new SemaphoreSlim(Math.Max(1, throttleLimit));
         var running = jobs.Select(async job =>
         {
@@ -60,10 +66,14 @@ public sealed class ImageCopier
         string? digest = null;
         try
         {
-            var top = await job.SourceClient.GetManifestAsync(job.Fetch.Repository, job.Fetch.ManifestReference, ct).ConfigureAwait(false);
-            digest = top.Digest;
             var destRepo = job.Destination.Repository;
-            var present = await _destination.HeadManifestAsync(destRepo, job.Destination.ManifestReference, RegistryScope.Push(destRepo), ct).ConfigureAwait(false);
+            // Both ends at once: on a re-run this pair is all the work an image needs.
+            var fetching = job.SourceClient.GetManifestAsync(job.Fetch.Repository, job.Fetch.ManifestReference, ct);
+            var checking = _destination.HeadManifestAsync(destRepo, job.Destination.ManifestReference, RegistryScope.Push(destRepo), ct);
+            await Task.WhenAll(fetching, checking).ConfigureAwait(false);
+            var top = await fetching.ConfigureAwait(false);
+            var present = await checking.ConfigureAwait(false);
+            digest = top.Digest;
             if (present == top.Digest)
                 return new ImageCopyOutcome(job, CopyStatus.AlreadyPresent, digest, 0, 0, clock.Elapsed, top.Children.Count, null);
 

@@ -44,6 +44,8 @@ public static class DependencyFileParser
         }
     }
 
+    private static bool LooksLikeHost(string field) => field.Contains(".") || field.Contains(":") || field == "localhost";
+
     /// <summary>Reads one line's image: three fields, or one full reference; a trailing comment is dropped.</summary>
     public static bool TryRead(string line, out ImageReference? reference, out string? error)
     {
@@ -51,6 +53,12 @@ public static class DependencyFileParser
         if (hash < 0) hash = line.IndexOf("\t#", StringComparison.Ordinal);
         if (hash >= 0) line = line.Substring(0, hash);
         var fields = Fields.Split(line.Trim());
+        if (fields.Length == 3 && !LooksLikeHost(fields[0]))
+        {
+            reference = null;
+            error = $"the first field '{fields[0]}' is not a registry host (such as projects.registry.vmware.com)";
+            return false;
+        }
         if (fields.Length == 3)
         {
             var separator = fields[2].StartsWith("sha256:", StringComparison.Ordinal) ? "@" : ":";

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Net;
@@ -74,9 +75,9 @@ public sealed partial class RegistryClient
                     $"The TLS certificate of {Address.Host} is not trusted. Pass its CA with -CaCertificate <file.pem> " +
                     "(Get-CseRegistryCertificate shows it), or -SkipCertificateCheck to accept any certificate.", e);
             }
-            catch (Exception e) when (!ct.IsCancellationRequested && RetryPolicy.IsTransient(e))
+            catch (Exception e) when (!ct.IsCancellationRequested && (RetryPolicy.IsTransient(e) || e is HttpRequestException))
             {
-                if (!retry || attempt >= _options.Retry.MaxAttempts)
+                if (!retry || attempt >= _options.Retry.MaxAttempts || !RetryPolicy.IsTransient(e))
                     throw new RegistryException(RegistryErrorKind.Unreachable, Address.Host,
                         $"{Address.Host} could not be reached ({Innermost(e).Message}). Check the name, the port, DNS and any proxy; " +
                         "write http:// before the registry if it does not speak TLS.", e);
@@ -112,6 +113,35 @@ public sealed partial class RegistryClient
             return response;
         }
     }
+
+    /// <summary>
+    /// Learns how the registry authenticates and, for a token registry, fetches tokens for many repositories in
+    /// a few requests (the token service takes several scopes at once). Any failure is left for the real
+    /// requests to report, with their own target.
+    /// </summary>
+    public async Task PrepareTokensAsync(IEnumerable<RegistryScope> scopes, CancellationToken ct)
+    {
+        try
+        {
+            if (_challenge == null) await PingAsync(ct).ConfigureAwait(false);
+            var challenge = _challenge;
+            if (challenge == null || !challenge.IsBearer) return;
+            var wanted = scopes.GroupBy(s => s.Key).Select(g => g.First()).Where(s => !_tokens.ContainsKey(s.Key)).ToList();
+            // A few dozen scopes a request keeps the URL well under common limits.
+            for (var i = 0; i < wanted.Count; i += TokenScopesPerRequest)
+            {
+                var batch = wanted.Skip(i).Take(TokenScopesPerRequest).ToList();
+                var token = await GetTokenAsync(challenge, RegistryScope.Combine(batch), Address.Host, ct).ConfigureAwait(false);
+                foreach (var scope in batch) _tokens[scope.Key] = token;
+            }
+        }
+        catch (RegistryException e)
+        {
+            _options.Log?.Invoke($"{Address.Host}: tokens could not be fetched ahead ({e.Kind}); each request will ask for its own.");
+        }
+    }
+
+    private const int TokenScopesPerRequest = 25;
 
     private async Task DelayAsync(int attempt, TimeSpan? retryAfter, string why, CancellationToken ct)
     {

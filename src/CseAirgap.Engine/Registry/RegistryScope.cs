@@ -17,5 +17,8 @@ public sealed class RegistryScope
         new(new[] { $"repository:{repository}:pull,push", $"repository:{from}:pull" });
     public static RegistryScope Catalog() => new(new[] { "registry:catalog:*" });
 
+    /// <summary>Several scopes asked for in one token request.</summary>
+    public static RegistryScope Combine(IEnumerable<RegistryScope> scopes) => new(scopes.SelectMany(s => s.Items).Distinct().ToArray());
+
     public bool WantsPush => Items.Any(i => i.EndsWith(",push") || i.EndsWith(":push"));
 }

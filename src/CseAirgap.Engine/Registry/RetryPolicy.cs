@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Net;
 using System.Net.Http;
+using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -22,9 +23,14 @@ public sealed class RetryPolicy
     public static bool IsTransient(HttpStatusCode status) =>
         (int)status == 429 || (int)status >= 500 && status != HttpStatusCode.NotImplemented && status != HttpStatusCode.HttpVersionNotSupported;
 
-    public static bool IsTransient(Exception e) =>
-        e is HttpRequestException || e is IOException || e is TimeoutException ||
-        e is TaskCanceledException || e is DigestMismatchException;
+    public static bool IsTransient(Exception e)
+    {
+        // A name that does not resolve will not resolve in a second either: say so at once.
+        for (var x = e; x != null; x = x.InnerException)
+            if (x is SocketException s && (s.SocketErrorCode == SocketError.HostNotFound || s.SocketErrorCode == SocketError.NoData)) return false;
+        return e is HttpRequestException || e is IOException || e is TimeoutException ||
+               e is TaskCanceledException || e is DigestMismatchException;
+    }
 
     public TimeSpan DelayFor(int attempt, TimeSpan? retryAfter)
     {

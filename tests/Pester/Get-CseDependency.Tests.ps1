@@ -1,0 +1,81 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestSetup.ps1')
+    function New-DependencyFile([string] $Text, [switch] $Bom) {
+        $file = Join-Path ([IO.Path]::GetTempPath()) "dependencies-$([Guid]::NewGuid().ToString('N')).txt"
+        [IO.File]::WriteAllText($file, $Text, [Text.UTF8Encoding]::new([bool]$Bom))
+        $file
+    }
+}
+
+Describe 'Get-CseDependency' {
+    It 'reads VMware''s artifact format, spaces or tabs, into dependencies with their group' {
+        $file = New-DependencyFile "projects.registry.vmware.com vmware-cloud-director/cluster-api-provider-cloud-director 1.3.0`nprojects.registry.vmware.com`ttkg/pause`t3.9`nregistry.k8s.io sig-storage/csi-attacher v3.2.1`n"
+        $d = @(Get-CseDependency -Path $file)
+        $d.Count | Should -Be 3
+        $d[0].PSObject.TypeNames[0] | Should -Be 'CseAirgap.PowerShell.Output.CseDependency'
+        $d[0].Reference | Should -Be 'projects.registry.vmware.com/vmware-cloud-director/cluster-api-provider-cloud-director:1.3.0'
+        $d[0].Registry | Should -Be 'projects.registry.vmware.com'
+        $d[0].Repository | Should -Be 'vmware-cloud-director/cluster-api-provider-cloud-director'
+        $d[0].Tag | Should -Be '1.3.0'
+        $d[0].Line | Should -Be 1
+        $d[0].File | Should -Be $file
+        $d.Group | Should -Be @('vmware-cloud-director', 'tkg', 'other')
+        Remove-Item $file
+    }
+
+    It 'accepts full references, digests, CRLF, a BOM, blank lines and trailing comments' {
+        $digest = 'sha256:' + ('a' * 64)
+        $file = New-DependencyFile -Bom ("  projects.registry.vmware.com/tkg/pause:3.9  # the pause image`r`n`r`nprojects.registry.vmware.com tanzu_cli/plugins/plugin-inventory $digest`r`n")
+        $d = @(Get-CseDependency -Path $file)
+        $d.Count | Should -Be 2
+        $d[0].Reference | Should -Be 'projects.registry.vmware.com/tkg/pause:3.9'
+        $d[1].Digest | Should -Be $digest
+        $d[1].Tag | Should -BeNullOrEmpty
+        $d[1].Group | Should -Be 'tanzu_cli'
+        $d[1].Line | Should -Be 3
+        Remove-Item $file
+    }
+
+    It 'returns disabled lines only with -IncludeDisabled, as Enabled = $false' {
+        $file = New-DependencyFile "# a comment line`n#projects.registry.vmware.com tkg/pause 3.9`nprojects.registry.vmware.com tkg/etcd v3.5.9`n"
+        @(Get-CseDependency -Path $file).Reference | Should -Be 'projects.registry.vmware.com/tkg/etcd:v3.5.9'
+        $all = @(Get-CseDependency -Path $file -IncludeDisabled)
+        $all.Count | Should -Be 2
+        ($all | Where-Object Enabled -EQ $false).Reference | Should -Be 'projects.registry.vmware.com/tkg/pause:3.9'
+        Remove-Item $file
+    }
+
+    It 'reports a line it cannot read with the file and line number, and still returns the others' {
+        $file = New-DependencyFile "projects.registry.vmware.com tkg/pause 3.9`nthis line is not an image at all`nprojects.registry.vmware.com tkg/etcd v3.5.9`n"
+        $d = Get-CseDependency -Path $file -ErrorVariable problems -ErrorAction SilentlyContinue
+        @($d).Count | Should -Be 2
+        $problems.Count | Should -Be 1
+        $problems[0].FullyQualifiedErrorId | Should -Be 'InvalidDependencyLine,CseAirgap.PowerShell.Commands.GetCseDependencyCommand'
+        $problems[0].TargetObject | Should -Be "${file}:2"
+        $problems[0].Exception.Message | Should -Match 'line 2'
+        Remove-Item $file
+    }
+
+    It 'says so when the file does not exist' {
+        $missing = Join-Path ([IO.Path]::GetTempPath()) 'no-such-dependencies.txt'
+        Get-CseDependency -Path $missing -ErrorVariable problems -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'DependencyFileNotFound,*'
+        $problems[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+    }
+
+    It 'makes dependencies from references typed by hand' {
+        $d = Get-CseDependency -Reference 'projects.registry.vmware.com/tkg/pause:3.9', 'registry.k8s.io/sig-storage/csi-attacher:v3.2.1'
+        $d.Group | Should -Be @('tkg', 'other')
+    }
+
+    It 'works with Where-Object, Sort-Object, Export-Csv and ConvertTo-Json' {
+        $d = Get-CseDependency -Reference 'projects.registry.vmware.com/tkg/pause:3.9', 'projects.registry.vmware.com/vmware-cloud-director/capvcd:1.3.0'
+        ($d | Where-Object Group -EQ 'tkg').Repository | Should -Be 'tkg/pause'
+        ($d | Sort-Object Repository -Descending)[0].Repository | Should -Be 'vmware-cloud-director/capvcd'
+        $csv = Join-Path ([IO.Path]::GetTempPath()) "deps-$([Guid]::NewGuid().ToString('N')).csv"
+        $d | Export-Csv $csv
+        (Import-Csv $csv)[1].Reference | Should -Be 'projects.registry.vmware.com/vmware-cloud-director/capvcd:1.3.0'
+        Remove-Item $csv
+        ($d | ConvertTo-Json | ConvertFrom-Json)[0].Group | Should -Be 'tkg'
+    }
+}
