@@ -107,8 +107,6 @@ function Invoke-Test {
         $config.Run.Path = if ($TestPath) { @($TestPath -split ',' | ForEach-Object { Join-Path $root $_ }) } else { Join-Path $root 'tests/Pester' }
         $config.Run.PassThru = $true
         $config.Output.Verbosity = 'Detailed'
-        $config.TestResult.Enabled = $true
-        $config.TestResult.OutputPath = Join-Path $out 'test-results.xml'
         # Tests run with a user's default preferences, not this script's Stop and strict mode.
         $result = & {
             $ErrorActionPreference = 'Continue'

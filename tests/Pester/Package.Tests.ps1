@@ -26,7 +26,8 @@ Import-Module CseAirgap
         $oldHome = $env:HOME
         $env:HOME = $tempHome
         $oldData = $env:XDG_DATA_HOME
-        $env:XDG_DATA_HOME = Join-Path $tempHome '.local/share'
+        # It must exist: .NET answers "" for a data folder that does not, and PSResourceGet would then write to the working directory.
+        $env:XDG_DATA_HOME = (New-Item -ItemType Directory -Force (Join-Path $tempHome '.local/share')).FullName
         try {
             $result = Invoke-TestPwsh -ArgumentList '-Command', $script
         }
