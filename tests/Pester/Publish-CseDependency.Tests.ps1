@@ -360,6 +360,19 @@ Describe 'Publish-CseDependency' {
             $problems[0].CategoryInfo.Category | Should -Be 'InvalidData'
         }
 
+        It 'fails every image at once, with one error each, when the destination cannot be reached' {
+            $port = Get-CseTestFreePort
+            $references = (Get-TestFixture -Like '*/tkg/kube-rbac-proxy:*').Reference, (Get-TestFixture -Like 'registry.k8s.io/sig-storage/csi-attacher:*').Reference
+            $clock = [Diagnostics.Stopwatch]::StartNew()
+            $results = $references | Publish-CseDependency -Registry "127.0.0.1:$port/cse" -SourceMirror $Mirror -CaCertificate $Ca -ErrorVariable problems -ErrorAction SilentlyContinue
+            $results.Status | Should -Be @('Failed', 'Failed')
+            $problems.Count | Should -Be 2
+            $problems.FullyQualifiedErrorId | Sort-Object -Unique | Should -Be 'RegistryUnreachable,CseAirgap.PowerShell.Commands.PublishCseDependencyCommand'
+            $problems.TargetObject | Should -Be $references
+            # One round of retries for the registry, not one per image.
+            $clock.Elapsed.TotalSeconds | Should -BeLessThan 15
+        }
+
         It 'says an unknown registry host cannot be reached' {
             $target = Assert-CseTestService 'http'
             $result = 'nonexistent-registry.invalid/tkg/pause:3.9' | Publish-CseDependency -Registry (New-TestBase $target) -ErrorVariable problems -ErrorAction SilentlyContinue

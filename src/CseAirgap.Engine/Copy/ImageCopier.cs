@@ -36,10 +36,21 @@ public sealed class ImageCopier
     public async Task RunAsync(IReadOnlyList<ImageCopyJob> jobs, int throttleLimit, CopyProgress progress, Action<ImageCopyOutcome> onOutcome, CancellationToken ct)
     {
         // One token request per registry for many repositories, instead of one per repository and end.
-        var warmUps = jobs.GroupBy(j => j.SourceClient)
+        var destinationReady = _destination.PrepareTokensAsync(jobs.Select(j => RegistryScope.Push(j.Destination.Repository)), ct);
+        await Task.WhenAll(jobs.GroupBy(j => j.SourceClient)
             .Select(g => g.Key.PrepareTokensAsync(g.Select(j => RegistryScope.Pull(j.Fetch.Repository)), ct))
-            .Concat(new[] { _destination.PrepareTokensAsync(jobs.Select(j => RegistryScope.Push(j.Destination.Repository)), ct) });
-        await Task.WhenAll(warmUps).ConfigureAwait(false);
+            .Concat(new[] { destinationReady })).ConfigureAwait(false);
+        var unusable = await destinationReady.ConfigureAwait(false);
+        if (unusable != null && (unusable.Kind == RegistryErrorKind.Unreachable || unusable.Kind == RegistryErrorKind.CertificateUntrusted))
+        {
+            // No image can land: say so once per image now, rather than after every image's own retries.
+            foreach (var job in jobs)
+            {
+                progress.ImageDone();
+                onOutcome(new ImageCopyOutcome(job, CopyStatus.Failed, null, 0, 0, TimeSpan.Zero, 0, unusable));
+            }
+            return;
+        }
 
         using var images = new SemaphoreSlim(Math.Max(1, throttleLimit));
         var running = jobs.Select(async job =>

@@ -117,15 +117,16 @@ public sealed partial class RegistryClient
     /// <summary>
     /// Learns how the registry authenticates and, for a token registry, fetches tokens for many repositories in
     /// a few requests (the token service takes several scopes at once). Any failure is left for the real
-    /// requests to report, with their own target.
+    /// requests to report, with their own target; the failure is returned so a caller can stop early when the
+    /// registry cannot be reached at all.
     /// </summary>
-    public async Task PrepareTokensAsync(IEnumerable<RegistryScope> scopes, CancellationToken ct)
+    public async Task<RegistryException?> PrepareTokensAsync(IEnumerable<RegistryScope> scopes, CancellationToken ct)
     {
         try
         {
             if (_challenge == null) await PingAsync(ct).ConfigureAwait(false);
             var challenge = _challenge;
-            if (challenge == null || !challenge.IsBearer) return;
+            if (challenge == null || !challenge.IsBearer) return null;
             var wanted = scopes.GroupBy(s => s.Key).Select(g => g.First()).Where(s => !_tokens.ContainsKey(s.Key)).ToList();
             // A few dozen scopes a request keeps the URL well under common limits.
             for (var i = 0; i < wanted.Count; i += TokenScopesPerRequest)
@@ -134,10 +135,12 @@ public sealed partial class RegistryClient
                 var token = await GetTokenAsync(challenge, RegistryScope.Combine(batch), Address.Host, ct).ConfigureAwait(false);
                 foreach (var scope in batch) _tokens[scope.Key] = token;
             }
+            return null;
         }
         catch (RegistryException e)
         {
             _options.Log?.Invoke($"{Address.Host}: tokens could not be fetched ahead ({e.Kind}); each request will ask for its own.");
+            return e;
         }
     }
 
