@@ -12,6 +12,7 @@
     FormatsToProcess     = @('CseAirgap.Format.ps1xml')
     CmdletsToExport      = @(
         'Get-CseAirgapImage'
+        'Expand-CseArtifact'
         'Get-CseDependency'
         'Publish-CseDependency'
     )
@@ -22,7 +23,7 @@
         PSData = @{
             Tags         = @('VMware', 'CSE', 'ContainerServiceExtension', 'VCD', 'Harbor', 'Registry', 'AirGap', 'OCI', 'Linux', 'Windows')
             LicenseUri   = 'https://opensource.org/licenses/MIT'
-            ReleaseNotes = 'First release: Get-CseAirgapImage, Get-CseDependency, Publish-CseDependency.'
+            ReleaseNotes = 'First release: Get-CseAirgapImage, Expand-CseArtifact, Get-CseDependency, Publish-CseDependency.'
         }
     }
 }

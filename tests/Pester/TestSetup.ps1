@@ -61,3 +61,27 @@ function Get-TestRegistryReference {
     param([Parameter(Mandatory)][string] $Base, [Parameter(Mandatory)] $Fixture)
     ($Base -replace '^https?://', '') + '/' + $Fixture.Repository + ':' + $Fixture.Tag
 }
+
+function Get-TreeListing {
+    <#
+    .SYNOPSIS
+        Every path under a folder with its type, mode, and content hash or link target, as find and sha256sum
+        see them (not the module). Paths the container runtime adds to an export (.dockerenv, dev, proc, sys,
+        etc/hostname and friends) are left out, so a docker export compares with an image's own layers.
+    #>
+    param([Parameter(Mandatory)][string] $Root)
+    $lines = & bash -c "cd '$Root' && find . -mindepth 1 -printf '%P|%y|%m|%l\n' | sort"
+    $runtime = '^(\.dockerenv|dev|proc|sys|etc)(/|\|)'
+    foreach ($line in $lines) {
+        if ($line -match $runtime) { continue }
+        $path, $type, $mode, $link = $line -split '\|', 4
+        $content = if ($type -eq 'f') { (& sha256sum -- (Join-Path $Root $path)).Split(' ')[0] } else { $link }
+        "$path|$type|$mode|$content"
+    }
+}
+
+function New-TestFolder {
+    param([string] $Prefix = 'x')
+    $path = Join-Path ([IO.Path]::GetTempPath()) "$Prefix-$([Guid]::NewGuid().ToString('N').Substring(0, 10))"
+    (New-Item -ItemType Directory $path).FullName
+}

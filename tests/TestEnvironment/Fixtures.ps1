@@ -204,9 +204,15 @@ function New-CseTestFixtureSet {
     foreach ($tag in $artifactLists.Keys) {
         $lines = @($artifactLists[$tag] | ForEach-Object { & $asLine $_ })
         $files = Get-FixtureArtifactFiles -Tag $tag -Dependencies $lines
-        # Layer 1 holds a draft file that layer 2 deletes (whiteout), as a rebuilt artifact image would.
-        $lower = New-FixtureLayer -Store $store -Seed 101 -Files (@{ 'src/artifact/draft-dependencies.txt' = "obsolete`n"; 'src/artifact/bom.json' = '{}' })
-        $upper = New-FixtureLayer -Store $store -Seed 102 -Files $files -Whiteouts @('src/artifact/draft-dependencies.txt')
+        # Layer 1 holds a draft file that layer 2 deletes (whiteout) and a folder that layer 2 makes opaque,
+        # as a rebuilt artifact image would; layer 2 adds a symbolic link.
+        $lower = New-FixtureLayer -Store $store -Seed 101 -Files (@{
+                'src/artifact/draft-dependencies.txt' = "obsolete`n"; 'src/artifact/bom.json' = '{}'
+                'src/artifact/templates/old-cluster.yaml' = "kind: Old`n"; 'src/artifact/templates/keep-me-not.yaml' = "kind: Old`n"
+            })
+        $files['src/artifact/templates/cluster.yaml'] = "kind: Cluster`n"
+        $files['src/artifact/run.sh'] = @{ Link = 'getting_started.sh' }
+        $upper = New-FixtureLayer -Store $store -Seed 102 -Files $files -Whiteouts @('src/artifact/draft-dependencies.txt') -Opaque @('src/artifact/templates')
         $images["$script:VmwareHost/vmware-cloud-director/getting-started-airgapped:$tag"] = New-FixtureImage -Store $store -Format Oci -Layers @($lower, $upper) -Labels @{ 'org.opencontainers.image.version' = $tag }
     }
 

@@ -1,10 +1,6 @@
 using System;
-using System.Collections;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.Management.Automation;
-using System.Net;
 using System.Threading;
 using System.Threading.Tasks;
 using CseAirgap.Engine.Copy;
@@ -93,73 +89,46 @@ public sealed class PublishCseDependencyCommand : PSCmdlet
     protected override void EndProcessing()
     {
         if (_pending.Count == 0) return;
+        using var queue = new PipelineQueue();
         RegistrySessionOptions options;
         SourceMirrors mirrors;
         try
         {
-            options = new RegistrySessionOptions
-            {
-                Trust = new RegistryTrust(ResolvePaths(CaCertificate), SkipCertificateCheck),
-            };
-            // For registries behind a proxy that caps request bodies below what a 413 fallback would find.
-            if (long.TryParse(Environment.GetEnvironmentVariable("CSEAIRGAP_CHUNKED_UPLOAD_THRESHOLD"), out var threshold) && threshold > 0)
-                options.ChunkedUploadThreshold = threshold;
-            mirrors = ReadMirrors(SourceMirror);
+            options = RegistryParameters.SessionOptions(this, CaCertificate, SkipCertificateCheck, line => queue.Post(() => WriteVerbose(line)));
+            mirrors = RegistryParameters.Mirrors(SourceMirror);
         }
         catch (Exception e) when (e is RegistryException || e is FormatException || e is PSArgumentException)
         {
-            ThrowTerminatingError(RegistryErrors.ToErrorRecord(e, SourceMirror ?? (object)CaCertificate!));
+            ThrowTerminatingError(RegistryParameters.SettingsError(e, SourceMirror ?? (object?)CaCertificate));
             return;
         }
 
-        var verbose = new ConcurrentQueue<string>();
-        options.Log = verbose.Enqueue;
         using var session = new RegistrySession(options);
-        var destination = session.For(_base, Credential?.GetNetworkCredential() ?? DockerConfigCredentials.Find(_base.Host));
+        var destination = session.For(_base, RegistryParameters.CredentialFor(Credential, _base.Host));
         var jobs = new List<ImageCopyJob>();
         foreach (var (dependency, target) in _pending)
         {
             var source = dependency.ToImageReference();
             var (address, fetch) = mirrors.Resolve(source);
-            var client = session.For(address, SourceCredential?.GetNetworkCredential() ?? DockerConfigCredentials.Find(address.Host));
-            jobs.Add(new ImageCopyJob(source, fetch, client, target));
+            jobs.Add(new ImageCopyJob(source, fetch, session.For(address, RegistryParameters.CredentialFor(SourceCredential, address.Host)), target));
         }
 
         var copier = new ImageCopier(destination, maxBlobTransfers: 6, options.Retry, options.Log);
         var progress = new CopyProgress(jobs.Count);
-        var outcomes = new BlockingCollection<ImageCopyOutcome>();
-        var run = Task.Run(() => copier.RunAsync(jobs, ThrottleLimit, progress, outcomes.Add, _stop.Token))
-            .ContinueWith(t =>
-            {
-                outcomes.CompleteAdding();
-                return t;
-            }, TaskScheduler.Default).Unwrap();
-
-        // Everything the user sees is written here, on the pipeline thread.
-        var clock = Stopwatch.StartNew();
-        long nextProgressAt = 0;
-        while (!outcomes.IsCompleted)
-        {
-            if (outcomes.TryTake(out var outcome, 200)) Write(outcome);
-            while (verbose.TryDequeue(out var line)) WriteVerbose(line);
-            if (clock.ElapsedMilliseconds >= nextProgressAt)
-            {
-                nextProgressAt = clock.ElapsedMilliseconds + 250;
-                WriteProgress(Progress(progress, completed: false));
-            }
-        }
-        while (verbose.TryDequeue(out var rest)) WriteVerbose(rest);
-        WriteProgress(Progress(progress, completed: true));
-        WriteVerbose($"{_base.Host}: {destination.RequestCount} requests; {progress.BytesCopied} bytes sent, {progress.BytesReused} reused.");
-
+        var run = Task.Run(() => copier.RunAsync(jobs, ThrottleLimit, progress, o => queue.Post(() => Write(o)), _stop.Token));
         try
         {
-            run.GetAwaiter().GetResult();
+            queue.RunUntilDone(run, () => WriteProgress(Progress(progress, completed: false)));
         }
         catch (OperationCanceledException)
         {
             throw new PipelineStoppedException();
         }
+        finally
+        {
+            WriteProgress(Progress(progress, completed: true));
+        }
+        WriteVerbose($"{_base.Host}: {destination.RequestCount} requests; {progress.BytesCopied} bytes sent, {progress.BytesReused} reused.");
     }
 
     protected override void StopProcessing() => _stop.Cancel();
@@ -185,31 +154,5 @@ public sealed class PublishCseDependencyCommand : PSCmdlet
         };
         if (completed) record.RecordType = ProgressRecordType.Completed;
         return record;
-    }
-
-    private IEnumerable<string>? ResolvePaths(string[]? paths)
-    {
-        if (paths == null) return null;
-        var resolved = new List<string>();
-        foreach (var p in paths) resolved.Add(SessionState.Path.GetUnresolvedProviderPathFromPSPath(p));
-        return resolved;
-    }
-
-    private static SourceMirrors ReadMirrors(object? value)
-    {
-        var raw = value is PSObject pso ? pso.BaseObject : value;
-        switch (raw)
-        {
-            case null:
-                return SourceMirrors.None;
-            case string every:
-                return new SourceMirrors(every, null);
-            case IDictionary map:
-                var byHost = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-                foreach (DictionaryEntry entry in map) byHost[entry.Key.ToString()!] = entry.Value?.ToString() ?? string.Empty;
-                return new SourceMirrors(null, byHost);
-            default:
-                throw new PSArgumentException("-SourceMirror takes a string (one mirror for every source host) or a hashtable of source host to mirror, such as @{ 'projects.registry.vmware.com' = 'https://mirror.corp.local' }.");
-        }
     }
 }

@@ -1,0 +1,15 @@
+using System.IO;
+
+namespace CseAirgap.Engine.Archive;
+
+/// <summary>An archive entry that would write outside the destination; nothing of the archive is kept.</summary>
+public sealed class UnsafeEntryException : IOException
+{
+    public UnsafeEntryException(string entry, string reason)
+        : base($"The archive entry '{entry}' was refused: {reason}. Nothing was written outside the destination, and the extraction was abandoned.")
+    {
+        Entry = entry;
+    }
+
+    public string Entry { get; }
+}

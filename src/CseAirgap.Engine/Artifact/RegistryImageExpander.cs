@@ -1,0 +1,66 @@
+using System;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using CseAirgap.Engine.Archive;
+using CseAirgap.Engine.Registry;
+
+namespace CseAirgap.Engine.Artifact;
+
+/// <summary>
+/// The daemonless route: the image's layers, fetched with the registry client and applied in order, give the
+/// same files as docker create + docker export. Every layer's digest is checked before the result is kept.
+/// </summary>
+public sealed class RegistryImageExpander
+{
+    private readonly RegistryClient _client;
+    private readonly Action<string>? _log;
+
+    public RegistryImageExpander(RegistryClient client, Action<string>? log)
+    {
+        _client = client;
+        _log = log;
+    }
+
+    public async Task<ExpandedImage> ExpandAsync(ImageReference fetch, string platform, string destination, Action<long>? onBytes, CancellationToken ct)
+    {
+        var target = fetch.ToString();
+        var top = await _client.GetManifestAsync(fetch.Repository, fetch.ManifestReference, ct).ConfigureAwait(false);
+        var manifest = top;
+        if (top.IsIndex)
+        {
+            var chosen = PlatformSelector.Select(top, platform, target);
+            manifest = await _client.GetManifestAsync(fetch.Repository, chosen.Digest, ct).ConfigureAwait(false);
+        }
+
+        using var staging = new StagingFolder(destination);
+        var applier = new LayerApplier(staging.Folder, _log);
+        // Layers after the config, in order: each one stacks on the ones before it.
+        for (var i = 1; i < manifest.Blobs.Count; i++)
+        {
+            var layer = manifest.Blobs[i];
+            _log?.Invoke($"Applying layer {i} of {manifest.Blobs.Count - 1} ({layer.Digest}, {layer.Size} bytes).");
+            using var response = await _client.OpenBlobAsync(fetch.Repository, layer.Digest, ct).ConfigureAwait(false);
+            var body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
+            using var verified = new VerifyingStream(body, layer.Digest, layer.Size, onBytes);
+            using (ct.Register(() => body.Dispose()))
+            using (var tar = LayerDecompression.Open(verified))
+            {
+                applier.Apply(tar);
+                // To the last byte of the blob (the tar may end before the gzip does), so its digest is checked.
+                Drain(tar);
+                Drain(verified);
+            }
+            ct.ThrowIfCancellationRequested();
+        }
+        staging.Commit();
+        return new ExpandedImage(destination, top.Digest, applier.SkippedDevices, applier.SkippedLinks);
+    }
+
+    /// <summary>Reads to the end, so the digest check runs on every byte of the blob.</summary>
+    internal static void Drain(Stream stream)
+    {
+        var buffer = new byte[81920];
+        while (stream.Read(buffer, 0, buffer.Length) > 0) { }
+    }
+}

@@ -1,0 +1,56 @@
+using System;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Threading.Tasks;
+
+namespace CseAirgap.PowerShell;
+
+/// <summary>
+/// Runs a cmdlet's work on a task while every Write*, progress and verbose call happens on the pipeline thread:
+/// the work posts actions here, and <see cref="RunUntilDone"/> plays them back in order.
+/// </summary>
+internal sealed class PipelineQueue : IDisposable
+{
+    private readonly BlockingCollection<Action> _actions = new();
+
+    /// <summary>From any thread; dropped once the work has ended.</summary>
+    public void Post(Action action)
+    {
+        try
+        {
+            _actions.Add(action);
+        }
+        catch (Exception e) when (e is InvalidOperationException || e is ObjectDisposedException)
+        {
+        }
+    }
+
+    /// <summary>Plays posted actions until the work ends, calls <paramref name="tick"/> every quarter second, then rethrows the work's failure.</summary>
+    public void RunUntilDone(Task work, Action? tick = null)
+    {
+        work.ContinueWith(_ => _actions.CompleteAdding(), TaskScheduler.Default);
+        var clock = Stopwatch.StartNew();
+        long nextTick = 0;
+        try
+        {
+            while (!_actions.IsCompleted)
+            {
+                if (_actions.TryTake(out var action, 100)) action();
+                if (tick != null && clock.ElapsedMilliseconds >= nextTick)
+                {
+                    nextTick = clock.ElapsedMilliseconds + 250;
+                    tick();
+                }
+            }
+        }
+        catch
+        {
+            // The pipeline is stopping (or a write failed): give the cancelled work a moment to finish its cleanup.
+            try { work.Wait(TimeSpan.FromSeconds(10)); } catch (AggregateException) { }
+            throw;
+        }
+        work.GetAwaiter().GetResult();
+    }
+
+    public void Dispose() => _actions.Dispose();
+}

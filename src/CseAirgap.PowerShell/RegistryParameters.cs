@@ -1,0 +1,50 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Management.Automation;
+using CseAirgap.Engine.Registry;
+
+namespace CseAirgap.PowerShell;
+
+/// <summary>Turns the registry parameters several cmdlets share (-CaCertificate, -SkipCertificateCheck, -SourceMirror) into engine settings.</summary>
+internal static class RegistryParameters
+{
+    public static RegistrySessionOptions SessionOptions(PSCmdlet cmdlet, string[]? caCertificate, bool skipCertificateCheck, Action<string> log)
+    {
+        var files = new List<string>();
+        foreach (var p in caCertificate ?? Array.Empty<string>()) files.Add(cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(p));
+        var options = new RegistrySessionOptions { Trust = new RegistryTrust(files, skipCertificateCheck), Log = log };
+        // For registries behind a proxy that caps request bodies below what a 413 fallback would find.
+        if (long.TryParse(Environment.GetEnvironmentVariable("CSEAIRGAP_CHUNKED_UPLOAD_THRESHOLD"), out var threshold) && threshold > 0)
+            options.ChunkedUploadThreshold = threshold;
+        return options;
+    }
+
+    public static SourceMirrors Mirrors(object? value)
+    {
+        var raw = value is PSObject pso ? pso.BaseObject : value;
+        switch (raw)
+        {
+            case null:
+                return SourceMirrors.None;
+            case string every:
+                return new SourceMirrors(every, null);
+            case IDictionary map:
+                var byHost = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+                foreach (DictionaryEntry entry in map) byHost[entry.Key.ToString()!] = entry.Value?.ToString() ?? string.Empty;
+                return new SourceMirrors(null, byHost);
+            default:
+                throw new PSArgumentException("-SourceMirror takes a string (one mirror for every source host) or a hashtable of source host to mirror, such as @{ 'projects.registry.vmware.com' = 'https://mirror.corp.local' }.");
+        }
+    }
+
+    /// <summary>The credential for a registry: the one given, else the Docker config file's, else none.</summary>
+    public static System.Net.NetworkCredential? CredentialFor(PSCredential? given, string host) =>
+        given?.GetNetworkCredential() ?? DockerConfigCredentials.Find(host);
+
+    /// <summary>A terminating error for settings that stop everything before any work.</summary>
+    public static ErrorRecord SettingsError(Exception e, object? target) =>
+        e is RegistryException || e is FormatException || e is PSArgumentException
+            ? RegistryErrors.ToErrorRecord(e is PSArgumentException ? new RegistryException(RegistryErrorKind.InvalidInput, target?.ToString() ?? string.Empty, e.Message, e) : e, target ?? string.Empty)
+            : new ErrorRecord(e, "InvalidSettings", ErrorCategory.InvalidArgument, target);
+}
