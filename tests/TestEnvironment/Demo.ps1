@@ -24,16 +24,16 @@ Show 'Step 1: Get-CseAirgapImage -CseVersion 4.2.2'
 $image = Get-CseAirgapImage -CseVersion 4.2.2
 $image | Format-Table | Out-Host
 
-Show 'Step 2: the dependencies.txt of that image'
-# Expand-CseArtifact is not written yet: the demo takes the artifact's list as step 2 would leave it.
-$dependencyFile = Join-Path $Environment.Root 'dependencies.txt'
-$lines = @('# CSE 4.2.2 dependencies (demo)') + @($Environment.Fixtures.Dependencies['v0.1.4'] | ForEach-Object {
-        $h, $rest = $_ -split '/', 2; $repo, $tag = $rest -split ':', 2; "$h $repo $tag" })
-Set-Content $dependencyFile $lines
-$dependencies = @(Get-CseDependency -Path $dependencyFile) + @(Get-CseDependency -Reference $image.Reference)
+Show 'Step 2: Expand-CseArtifact (no Docker: the layers are read from the registry and applied)'
+$artifact = $image | Expand-CseArtifact -Destination (Join-Path $Environment.Root 'getting-started') -SourceMirror $mirror -CaCertificate $Environment.CaFile
+$artifact | Format-List Path, DependencyFile, Script, Digest, Engine | Out-Host
+Get-ChildItem $artifact.Path | Format-Table Mode, Length, Name | Out-Host
+
+Show 'Step 3a: Get-CseDependency reads its dependencies.txt'
+$dependencies = @($artifact | Get-CseDependency) + @(Get-CseDependency -Reference $image.Reference)
 $dependencies | Format-Table | Out-Host
 
-Show "Step 3: Publish-CseDependency -Registry $base (every group, digests unchanged)"
+Show "Step 3b: Publish-CseDependency -Registry $base (every group, digests unchanged)"
 $clock = [Diagnostics.Stopwatch]::StartNew()
 $results = $dependencies | Publish-CseDependency -Registry $base -Credential $credential -SourceMirror $mirror -CaCertificate $Environment.CaFile
 $results | Format-Table | Out-Host
