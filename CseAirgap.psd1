@@ -14,7 +14,10 @@
         'Get-CseAirgapImage'
         'Expand-CseArtifact'
         'Get-CseDependency'
+        'Get-CseRegistryCertificate'
         'Publish-CseDependency'
+        'Test-CsePrerequisite'
+        'Test-CseRegistryLayout'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

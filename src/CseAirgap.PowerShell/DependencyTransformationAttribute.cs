@@ -18,7 +18,7 @@ public sealed class DependencyTransformationAttribute : ArgumentTransformationAt
     public override object Transform(EngineIntrinsics engineIntrinsics, object inputData)
     {
         var value = inputData is PSObject pso ? pso.BaseObject : inputData;
-        if (value is string || value is CseDependency) return new[] { One(value) };
+        if (value is string || value is CseDependency || value is CsePublishResult) return new[] { One(value) };
         if (value is IEnumerable items)
         {
             var list = new List<CseDependency>();
@@ -31,6 +31,8 @@ public sealed class DependencyTransformationAttribute : ArgumentTransformationAt
     private static CseDependency One(object item)
     {
         if (item is CseDependency d) return d;
+        // Publish-CseDependency's results carry the source reference: check what was just published.
+        if (item is CsePublishResult published) return new CseDependency(published.Source);
         if (item is string text)
         {
             if (ImageReference.TryParse(text, out _, out var error)) return new CseDependency(text);

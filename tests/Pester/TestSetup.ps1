@@ -85,3 +85,18 @@ function New-TestFolder {
     $path = Join-Path ([IO.Path]::GetTempPath()) "$Prefix-$([Guid]::NewGuid().ToString('N').Substring(0, 10))"
     (New-Item -ItemType Directory $path).FullName
 }
+
+function Get-TestCatalog {
+    <# The repositories a test registry lists, asked with curl-like requests of the test's own (not the module's). #>
+    param([Parameter(Mandatory)] $Registry)
+    $headers = @{}
+    $pair = "cse-admin:$($env:CSEAIRGAP_TEST_ADMIN_PASSWORD)"
+    $basic = 'Basic ' + [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($pair))
+    if ($Registry.Kind -eq 'Basic') { $headers.Authorization = $basic }
+    if ($Registry.Kind -eq 'Token') {
+        $realm = (Get-CseTestEnvironment).Services['token-service'].Url
+        $token = (Invoke-RestMethod "${realm}?service=cseairgap-test-registry&scope=registry:catalog:*" -Headers @{ Authorization = $basic }).token
+        $headers.Authorization = "Bearer $token"
+    }
+    (Invoke-RestMethod "$($Registry.Url)/v2/_catalog?n=1000" -Headers $headers -SkipCertificateCheck).repositories
+}

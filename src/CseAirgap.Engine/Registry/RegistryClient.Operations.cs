@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Net;
@@ -175,6 +176,45 @@ public sealed partial class RegistryClient
     {
         using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, Url("v2/")), RegistryScope.Catalog(), Address.Host, ct).ConfigureAwait(false);
         return response.StatusCode;
+    }
+
+    /// <summary>Every repository the registry lists, or null when it does not allow listing (Harbor needs admin rights).</summary>
+    public async Task<IReadOnlyList<string>?> ListCatalogAsync(CancellationToken ct)
+    {
+        var repositories = new List<string>();
+        var next = "v2/_catalog?n=1000";
+        while (next != null)
+        {
+            var page = next;
+            using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, Url(page)), RegistryScope.Catalog(), Address.Host, ct).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode) return null;
+            using var json = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false));
+            if (json.RootElement.TryGetProperty("repositories", out var list) && list.ValueKind == System.Text.Json.JsonValueKind.Array)
+                foreach (var r in list.EnumerateArray()) repositories.Add(r.GetString() ?? string.Empty);
+            next = NextPage(response);
+        }
+        return repositories;
+    }
+
+    /// <summary>Abandons an upload session (used to prove push rights without writing anything).</summary>
+    public async Task CancelUploadAsync(Uri location, string repository, CancellationToken ct)
+    {
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Delete, location), RegistryScope.Push(repository), Address.Host, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The path and query of a Link: &lt;...&gt;; rel="next" header, for paginated lists.</summary>
+    private static string? NextPage(HttpResponseMessage response)
+    {
+        if (!response.Headers.TryGetValues("Link", out var links)) return null;
+        foreach (var link in links)
+        {
+            var start = link.IndexOf('<');
+            var end = link.IndexOf('>');
+            if (start < 0 || end <= start || !link.Contains("rel=\"next\"")) continue;
+            var target = link.Substring(start + 1, end - start - 1);
+            return target.TrimStart('/');
+        }
+        return null;
     }
 
     private static string? HeaderDigest(HttpResponseMessage response) =>

@@ -1,0 +1,100 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+using CseAirgap.Engine.Checks;
+using CseAirgap.Engine.Registry;
+using CseAirgap.PowerShell.Output;
+
+namespace CseAirgap.PowerShell.Commands;
+
+/// <summary>Proof that a registry is ready for CSE: layout, plug-in inventory, every dependency present, identical and pullable.</summary>
+[Cmdlet(VerbsDiagnostic.Test, "CseRegistryLayout")]
+[OutputType(typeof(CseCheckResult), typeof(bool))]
+public sealed class TestCseRegistryLayoutCommand : PSCmdlet
+{
+    private readonly List<ImageReference> _dependencies = new();
+    private readonly CancellationTokenSource _stop = new();
+
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string Registry { get; set; } = null!;
+
+    [Parameter(ValueFromPipeline = true)]
+    [DependencyTransformation]
+    public CseDependency[]? Dependency { get; set; }
+
+    [Parameter]
+    public object? SourceMirror { get; set; }
+
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
+    [Parameter]
+    [Credential]
+    public PSCredential? SourceCredential { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? CaCertificate { get; set; }
+
+    [Parameter]
+    public SwitchParameter SkipCertificateCheck { get; set; }
+
+    /// <summary>Only $true (nothing failed) or $false.</summary>
+    [Parameter]
+    public SwitchParameter Quiet { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        foreach (var d in Dependency ?? Array.Empty<CseDependency>())
+            if (d.Enabled) _dependencies.Add(d.ToImageReference());
+    }
+
+    protected override void EndProcessing()
+    {
+        using var queue = new PipelineQueue();
+        RegistryAddress address;
+        RegistrySessionOptions options;
+        SourceMirrors mirrors;
+        try
+        {
+            address = RegistryAddress.Parse(Registry);
+            options = RegistryParameters.SessionOptions(this, CaCertificate, SkipCertificateCheck, line => queue.Post(() => WriteVerbose(line)));
+            mirrors = RegistryParameters.Mirrors(SourceMirror);
+        }
+        catch (Exception e) when (e is RegistryException || e is FormatException || e is PSArgumentException)
+        {
+            ThrowTerminatingError(RegistryParameters.SettingsError(e, Registry));
+            return;
+        }
+
+        using var session = new RegistrySession(options);
+        using var anonymous = new RegistrySession(options);
+        var inspector = new LayoutInspector(address,
+            session.For(address, RegistryParameters.CredentialFor(Credential, address.Host)),
+            anonymous.For(address, null),
+            source =>
+            {
+                var (where, fetch) = mirrors.Resolve(source);
+                return (session.For(where, RegistryParameters.CredentialFor(SourceCredential, where.Host)), fetch);
+            });
+        var work = Task.Run(() => inspector.InspectAsync(_dependencies.Distinct().ToList(), _stop.Token));
+        try
+        {
+            queue.RunUntilDone(work);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new PipelineStoppedException();
+        }
+        var results = CheckResults.ToOutput(work.Result);
+        if (Quiet) WriteObject(results.All(r => r.Status != CseCheckStatus.Failed));
+        else WriteObject(results, enumerateCollection: true);
+    }
+
+    protected override void StopProcessing() => _stop.Cancel();
+}
