@@ -13,9 +13,11 @@
     CmdletsToExport      = @(
         'Get-CseAirgapImage'
         'Expand-CseArtifact'
+        'Export-CseDependency'
         'Get-CseDependency'
         'Get-CseRegistryCertificate'
         'Publish-CseDependency'
+        'Test-CseExport'
         'Test-CsePrerequisite'
         'Test-CseRegistryLayout'
     )

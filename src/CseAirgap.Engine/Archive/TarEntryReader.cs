@@ -128,6 +128,12 @@ public sealed class TarEntryReader
 
     private void Skip(long count)
     {
+        if (count > 0 && _stream.CanSeek)
+        {
+            // An export's tar is indexed without reading its gigabytes of blobs.
+            _stream.Seek(count, SeekOrigin.Current);
+            return;
+        }
         var buffer = new byte[Math.Min(81920, Math.Max(1, count))];
         while (count > 0)
         {

@@ -37,8 +37,8 @@ public sealed class ImageCopier
     {
         // One token request per registry for many repositories, instead of one per repository and end.
         var destinationReady = _destination.PrepareTokensAsync(jobs.Select(j => RegistryScope.Push(j.Destination.Repository)), ct);
-        await Task.WhenAll(jobs.GroupBy(j => j.SourceClient)
-            .Select(g => g.Key.PrepareTokensAsync(g.Select(j => RegistryScope.Pull(j.Fetch.Repository)), ct))
+        await Task.WhenAll(jobs.Select(j => j.From).OfType<RegistryImageSource>().GroupBy(s => s.Client)
+            .Select(g => g.Key.PrepareTokensAsync(g.Select(s => RegistryScope.Pull(s.Fetch.Repository)), ct))
             .Concat(new[] { destinationReady })).ConfigureAwait(false);
         var unusable = await destinationReady.ConfigureAwait(false);
         if (unusable != null && (unusable.Kind == RegistryErrorKind.Unreachable || unusable.Kind == RegistryErrorKind.CertificateUntrusted))
@@ -79,7 +79,7 @@ public sealed class ImageCopier
         {
             var destRepo = job.Destination.Repository;
             // Both ends at once: on a re-run this pair is all the work an image needs.
-            var fetching = job.SourceClient.GetManifestAsync(job.Fetch.Repository, job.Fetch.ManifestReference, ct);
+            var fetching = job.From.GetTopManifestAsync(ct);
             var checking = _destination.HeadManifestAsync(destRepo, job.Destination.ManifestReference, RegistryScope.Push(destRepo), ct);
             await Task.WhenAll(fetching, checking).ConfigureAwait(false);
             var top = await fetching.ConfigureAwait(false);
@@ -88,7 +88,7 @@ public sealed class ImageCopier
             if (present == top.Digest)
                 return new ImageCopyOutcome(job, CopyStatus.AlreadyPresent, digest, 0, 0, clock.Elapsed, top.Children.Count, null);
 
-            var children = await CollectChildrenAsync(job, top, ct).ConfigureAwait(false);
+            var children = await CollectChildrenAsync(job.From, top, ct).ConfigureAwait(false);
             var blobs = new[] { top }.Concat(children).SelectMany(m => m.Blobs)
                 .GroupBy(b => b.Digest).Select(g => g.First())
                 .OrderByDescending(b => b.Size) // the longest transfers start first
@@ -107,14 +107,15 @@ public sealed class ImageCopier
         }
     }
 
-    private static async Task<List<ManifestDocument>> CollectChildrenAsync(ImageCopyJob job, ManifestDocument parent, CancellationToken ct)
+    /// <summary>Every manifest below an index, deepest first, so each is written after what it points at.</summary>
+    public static async Task<List<ManifestDocument>> CollectChildrenAsync(IImageSource source, ManifestDocument parent, CancellationToken ct)
     {
         var result = new List<ManifestDocument>();
         if (!parent.IsIndex) return result;
-        var fetched = await Task.WhenAll(parent.Children.Select(c => job.SourceClient.GetManifestAsync(job.Fetch.Repository, c.Digest, ct))).ConfigureAwait(false);
+        var fetched = await Task.WhenAll(parent.Children.Select(c => source.GetManifestAsync(c.Digest, ct))).ConfigureAwait(false);
         foreach (var child in fetched)
         {
-            result.AddRange(await CollectChildrenAsync(job, child, ct).ConfigureAwait(false));
+            result.AddRange(await CollectChildrenAsync(source, child, ct).ConfigureAwait(false));
             result.Add(child);
         }
         return result;
@@ -175,8 +176,7 @@ public sealed class ImageCopier
             {
                 var location = session ?? await _destination.StartUploadAsync(destRepo, ct).ConfigureAwait(false);
                 session = null;
-                using var response = await job.SourceClient.OpenBlobAsync(job.Fetch.Repository, blob.Digest, ct).ConfigureAwait(false);
-                var body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
+                var body = await job.From.OpenBlobAsync(blob, ct).ConfigureAwait(false);
                 using var verified = new VerifyingStream(body, blob.Digest, blob.Size, n =>
                 {
                     sent += n;

@@ -2,23 +2,21 @@ using CseAirgap.Engine.Registry;
 
 namespace CseAirgap.Engine.Copy;
 
-/// <summary>One image to copy: what was asked for, where it is read from (the same, or a mirror), where it lands.</summary>
+/// <summary>One image to copy: what was asked for, where it is read from (the source, a mirror, or an export), where it lands.</summary>
 public sealed class ImageCopyJob
 {
-    public ImageCopyJob(ImageReference source, ImageReference fetch, RegistryClient sourceClient, ImageReference destination)
+    public ImageCopyJob(ImageReference source, IImageSource from, ImageReference destination)
     {
         Source = source;
-        Fetch = fetch;
-        SourceClient = sourceClient;
+        From = from;
         Destination = destination;
     }
 
     /// <summary>The reference as the dependency names it, for reports.</summary>
     public ImageReference Source { get; }
 
-    /// <summary>The same image where it is actually read: on a mirror when one is given.</summary>
-    public ImageReference Fetch { get; }
+    /// <summary>Where the image is actually read.</summary>
+    public IImageSource From { get; }
 
-    public RegistryClient SourceClient { get; }
     public ImageReference Destination { get; }
 }

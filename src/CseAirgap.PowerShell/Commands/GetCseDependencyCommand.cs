@@ -1,6 +1,7 @@
 using System.IO;
 using System.Management.Automation;
 using CseAirgap.Engine.Dependencies;
+using CseAirgap.Engine.Export;
 using CseAirgap.Engine.Registry;
 using CseAirgap.PowerShell.Output;
 
@@ -44,6 +45,11 @@ public sealed class GetCseDependencyCommand : PSCmdlet
         foreach (var given in Path)
         {
             var file = SessionState.Path.GetUnresolvedProviderPathFromPSPath(given);
+            if (OciLayoutReader.IsExport(file))
+            {
+                WriteExport(file, given);
+                continue;
+            }
             if (Directory.Exists(file)) file = System.IO.Path.Combine(file, "dependencies.txt");
             if (!File.Exists(file))
             {
@@ -59,6 +65,26 @@ public sealed class GetCseDependencyCommand : PSCmdlet
                 bad => WriteError(new ErrorRecord(
                     new PSArgumentException($"{bad.File}, line {bad.Line}: {bad.Message}. Fix the line, or disable it with '#'."),
                     "InvalidDependencyLine", ErrorCategory.ParserError, $"{bad.File}:{bad.Line}")));
+        }
+    }
+
+    /// <summary>What an export holds, one dependency per image, in index.json's order.</summary>
+    private void WriteExport(string file, string given)
+    {
+        try
+        {
+            var reader = OciLayoutReader.Open(file);
+            var line = 0;
+            foreach (var image in reader.Images)
+            {
+                line++;
+                if (ImageReference.TryParse(image.Reference, out var reference, out _))
+                    WriteObject(new CseDependency(new DependencyLine(reference!, true, file, line)));
+            }
+        }
+        catch (RegistryException e)
+        {
+            WriteError(RegistryErrors.ToErrorRecord(e, given));
         }
     }
 }

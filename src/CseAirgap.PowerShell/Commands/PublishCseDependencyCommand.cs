@@ -3,7 +3,9 @@ using System.Collections.Generic;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
+using System.Linq;
 using CseAirgap.Engine.Copy;
+using CseAirgap.Engine.Export;
 using CseAirgap.Engine.Registry;
 using CseAirgap.PowerShell.Output;
 
@@ -13,18 +15,26 @@ namespace CseAirgap.PowerShell.Commands;
 /// Step 3 of the procedure: copies each dependency to &lt;base&gt;/&lt;path&gt;:&lt;tag&gt; over the registry API,
 /// digests unchanged, and tags nothing until everything it points at is there and verified.
 /// </summary>
-[Cmdlet(VerbsData.Publish, "CseDependency", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[Cmdlet(VerbsData.Publish, "CseDependency", DefaultParameterSetName = DependencySet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(CsePublishResult))]
 public sealed class PublishCseDependencyCommand : PSCmdlet
 {
+    private const string DependencySet = "Dependency";
+    private const string PathSet = "Path";
     private readonly List<(CseDependency Dependency, ImageReference Destination)> _pending = new();
+    private OciLayoutReader? _export;
     private readonly CancellationTokenSource _stop = new();
     private RegistryAddress _base = null!;
 
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [Parameter(ParameterSetName = DependencySet, Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [ValidateNotNull]
     [DependencyTransformation]
     public CseDependency[] Dependency { get; set; } = null!;
+
+    /// <summary>An export made by Export-CseDependency: a folder, a .tar, or the first part of a split set.</summary>
+    [Parameter(ParameterSetName = PathSet, Mandatory = true)]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = null!;
 
     /// <summary>The destination base: host[:port][/prefix]; HTTPS unless written http://.</summary>
     [Parameter(Mandatory = true)]
@@ -35,12 +45,12 @@ public sealed class PublishCseDependencyCommand : PSCmdlet
     [Credential]
     public PSCredential? Credential { get; set; }
 
-    [Parameter]
+    [Parameter(ParameterSetName = DependencySet)]
     [Credential]
     public PSCredential? SourceCredential { get; set; }
 
     /// <summary>A mirror for every source host (string), or a hashtable of source host to mirror.</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = DependencySet)]
     public object? SourceMirror { get; set; }
 
     [Parameter]
@@ -69,6 +79,26 @@ public sealed class PublishCseDependencyCommand : PSCmdlet
 
     protected override void ProcessRecord()
     {
+        if (ParameterSetName == PathSet)
+        {
+            var file = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
+            try
+            {
+                _export = OciLayoutReader.Open(file);
+            }
+            catch (RegistryException e)
+            {
+                ThrowTerminatingError(RegistryErrors.ToErrorRecord(e, file));
+            }
+            foreach (var image in _export!.Images)
+            {
+                var source = ImageReference.Parse(image.Reference);
+                var destination = source.Relocate(_base.Host, _base.PathPrefix);
+                if (ShouldProcess(destination.ToString(), $"Copy {image.Reference} from {file}"))
+                    _pending.Add((new CseDependency(image.Reference), destination));
+            }
+            return;
+        }
         foreach (var dependency in Dependency)
         {
             ImageReference destination;
@@ -109,8 +139,14 @@ public sealed class PublishCseDependencyCommand : PSCmdlet
         foreach (var (dependency, target) in _pending)
         {
             var source = dependency.ToImageReference();
+            if (_export != null)
+            {
+                var image = _export.Images.First(i => i.Reference == dependency.Reference);
+                jobs.Add(new ImageCopyJob(source, new LayoutImageSource(_export, image), target));
+                continue;
+            }
             var (address, fetch) = mirrors.Resolve(source);
-            jobs.Add(new ImageCopyJob(source, fetch, session.For(address, RegistryParameters.CredentialFor(SourceCredential, address.Host)), target));
+            jobs.Add(new ImageCopyJob(source, new RegistryImageSource(session.For(address, RegistryParameters.CredentialFor(SourceCredential, address.Host)), fetch), target));
         }
 
         var copier = new ImageCopier(destination, maxBlobTransfers: 6, options.Retry, options.Log);

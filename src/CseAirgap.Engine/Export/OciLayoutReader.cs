@@ -1,0 +1,161 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using CseAirgap.Engine.Archive;
+using CseAirgap.Engine.Copy;
+using CseAirgap.Engine.Registry;
+
+namespace CseAirgap.Engine.Export;
+
+/// <summary>
+/// Reads an export: an OCI image layout in a folder, in a tar, or in the numbered parts of a split tar (read in
+/// place, one after the other). Blobs are served by digest; what they hold is checked by whoever reads them.
+/// </summary>
+public sealed class OciLayoutReader
+{
+    private readonly string? _folder;
+    private readonly IReadOnlyList<string>? _parts;
+    private readonly Dictionary<string, (long Offset, long Size)> _entries = new(StringComparer.Ordinal);
+
+    private OciLayoutReader(string location, string? folder, IReadOnlyList<string>? parts)
+    {
+        Location = location;
+        _folder = folder;
+        _parts = parts;
+    }
+
+    /// <summary>What the user named: the folder, the .tar, or its first part.</summary>
+    public string Location { get; }
+
+    public IReadOnlyList<LayoutImage> Images { get; private set; } = Array.Empty<LayoutImage>();
+
+    /// <summary>The files of a tar export (one, or the parts), for checksum checks.</summary>
+    public IReadOnlyList<string> Parts => _parts ?? Array.Empty<string>();
+
+    public bool IsTar => _parts != null;
+
+    /// <summary>A folder with an oci-layout file, or a .tar (or its first part .tar.001) that exists.</summary>
+    public static bool IsExport(string path) =>
+        Directory.Exists(path)
+            ? File.Exists(Path.Combine(path, OciLayoutFormat.LayoutFile))
+            : System.Text.RegularExpressions.Regex.IsMatch(path, @"\.tar(\.\d{3})?$", System.Text.RegularExpressions.RegexOptions.IgnoreCase) && PartsOf(path).Count > 0;
+
+    public static OciLayoutReader Open(string path)
+    {
+        var full = Path.GetFullPath(path);
+        OciLayoutReader reader;
+        if (Directory.Exists(full))
+        {
+            if (!File.Exists(Path.Combine(full, OciLayoutFormat.LayoutFile)))
+                throw new RegistryException(RegistryErrorKind.InvalidInput, full, $"'{full}' is not an export: it has no oci-layout file.");
+            reader = new OciLayoutReader(full, full, null);
+        }
+        else
+        {
+            var parts = PartsOf(full);
+            if (parts.Count == 0) throw new RegistryException(RegistryErrorKind.InvalidInput, full, $"'{full}' does not exist.");
+            reader = new OciLayoutReader(full, null, parts);
+            reader.IndexTar();
+        }
+        reader.Images = OciLayoutFormat.ReadIndex(reader.ReadAll(OciLayoutFormat.IndexFile), full);
+        return reader;
+    }
+
+    /// <summary>Accepts "x.tar", "x.tar.001" (the first part) or the set's base name.</summary>
+    private static IReadOnlyList<string> PartsOf(string path)
+    {
+        var basePath = System.Text.RegularExpressions.Regex.IsMatch(path, @"\.\d{3}$") ? path.Substring(0, path.Length - 4) : path;
+        return PartedFileWriter.PartFiles(basePath);
+    }
+
+
+    private void IndexTar()
+    {
+        using var stream = new ConcatenatedFileStream(_parts!);
+        var reader = new TarEntryReader(stream);
+        TarEntry? entry;
+        while ((entry = reader.Next()) != null)
+        {
+            if (entry.Kind != TarEntryKind.File) continue;
+            var name = entry.Name.StartsWith("./", StringComparison.Ordinal) ? entry.Name.Substring(2) : entry.Name;
+            _entries[name] = (stream.Position, entry.Size);
+        }
+        if (!_entries.ContainsKey(OciLayoutFormat.IndexFile))
+            throw new RegistryException(RegistryErrorKind.InvalidInput, Location,
+                $"'{Location}' has no index.json: it is not an export, or the export was interrupted (run Export-CseDependency again), or a part is missing.");
+    }
+
+    public bool HasBlob(string digest) =>
+        _folder != null ? File.Exists(Path.Combine(_folder, OciLayoutFormat.BlobPath(digest))) : _entries.ContainsKey(OciLayoutFormat.BlobPath(digest));
+
+    /// <summary>Every blob the export holds, with its size.</summary>
+    public IEnumerable<(string Digest, long Size)> Blobs()
+    {
+        if (_folder != null)
+        {
+            var dir = Path.Combine(_folder, "blobs", "sha256");
+            if (!Directory.Exists(dir)) yield break;
+            foreach (var file in Directory.EnumerateFiles(dir).Where(f => !Path.GetFileName(f).Contains(".partial-")))
+                yield return ("sha256:" + Path.GetFileName(file), new FileInfo(file).Length);
+            yield break;
+        }
+        foreach (var pair in _entries.Where(e => e.Key.StartsWith("blobs/sha256/", StringComparison.Ordinal)))
+            yield return ("sha256:" + pair.Key.Substring("blobs/sha256/".Length), pair.Value.Size);
+    }
+
+    public Stream OpenBlob(string digest) => OpenEntry(OciLayoutFormat.BlobPath(digest));
+
+    private Stream OpenEntry(string name)
+    {
+        if (_folder != null)
+        {
+            var file = Path.Combine(_folder, name.Replace('/', Path.DirectorySeparatorChar));
+            if (!File.Exists(file)) throw new RegistryException(RegistryErrorKind.NotFound, name, $"The export {Location} has no {name}: it is incomplete. Run Test-CseExport, then the export again.");
+            return new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, useAsync: false);
+        }
+        if (!_entries.TryGetValue(name, out var at))
+            throw new RegistryException(RegistryErrorKind.NotFound, name, $"The export {Location} has no {name}: it is incomplete or a part is missing. Run Test-CseExport.");
+        return new WindowStream(new ConcatenatedFileStream(_parts!), at.Offset, at.Size);
+    }
+
+    private byte[] ReadAll(string name)
+    {
+        using var stream = OpenEntry(name);
+        using var buffer = new MemoryStream();
+        stream.CopyTo(buffer);
+        return buffer.ToArray();
+    }
+
+    public ManifestDocument ReadManifest(Descriptor descriptor)
+    {
+        var document = ManifestDocument.Parse(ReadAll(OciLayoutFormat.BlobPath(descriptor.Digest)), descriptor.MediaType, $"{Location}@{descriptor.Digest}");
+        if (document.Digest != descriptor.Digest)
+            throw new RegistryException(RegistryErrorKind.DigestMismatch, Location, $"The manifest {descriptor.Digest} in {Location} hashes to {document.Digest}: the export is damaged.");
+        return document;
+    }
+}
+
+/// <summary>One image of an export, as a copy source.</summary>
+public sealed class LayoutImageSource : IImageSource
+{
+    private readonly OciLayoutReader _reader;
+    private readonly LayoutImage _image;
+
+    public LayoutImageSource(OciLayoutReader reader, LayoutImage image)
+    {
+        _reader = reader;
+        _image = image;
+    }
+
+    public string Location => $"{_reader.Location}:{_image.Reference}";
+
+    public Task<ManifestDocument> GetTopManifestAsync(CancellationToken ct) => Task.Run(() => _reader.ReadManifest(_image.Manifest), ct);
+
+    public Task<ManifestDocument> GetManifestAsync(string digest, CancellationToken ct) =>
+        Task.Run(() => _reader.ReadManifest(new Descriptor(string.Empty, digest, 0, null)), ct);
+
+    public Task<Stream> OpenBlobAsync(Descriptor blob, CancellationToken ct) => Task.FromResult(_reader.OpenBlob(blob.Digest));
+}

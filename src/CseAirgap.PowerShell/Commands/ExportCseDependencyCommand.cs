@@ -1,0 +1,137 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+using CseAirgap.Engine.Copy;
+using CseAirgap.Engine.Export;
+using CseAirgap.Engine.Registry;
+using CseAirgap.PowerShell.Output;
+
+namespace CseAirgap.PowerShell.Commands;
+
+/// <summary>
+/// A true air gap: dependencies exported to an OCI image layout (a folder, a tar, or tar parts) to carry on a disk,
+/// then published with Publish-CseDependency -Path on the other side.
+/// </summary>
+[Cmdlet(VerbsData.Export, "CseDependency", SupportsShouldProcess = true)]
+[OutputType(typeof(CsePublishResult))]
+public sealed class ExportCseDependencyCommand : PSCmdlet
+{
+    private readonly List<CseDependency> _pending = new();
+    private readonly CancellationTokenSource _stop = new();
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [ValidateNotNull]
+    [DependencyTransformation]
+    public CseDependency[] Dependency { get; set; } = null!;
+
+    /// <summary>A folder (resumable), or a file ending in .tar (streamed; split with -MaxPartSize).</summary>
+    [Parameter(Mandatory = true)]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = null!;
+
+    [Parameter]
+    public object? SourceMirror { get; set; }
+
+    [Parameter]
+    [Credential]
+    public PSCredential? SourceCredential { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? CaCertificate { get; set; }
+
+    [Parameter]
+    public SwitchParameter SkipCertificateCheck { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, 64)]
+    public int ThrottleLimit { get; set; } = 8;
+
+    /// <summary>For a .tar: split it into numbered parts of at most this many bytes (4GB - 1 for FAT32, say).</summary>
+    [Parameter]
+    [ValidateRange(1048576, long.MaxValue)]
+    public long MaxPartSize { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var target = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
+        foreach (var d in Dependency)
+            if (ShouldProcess($"{target}:{d.Reference}", $"Export {d.Reference}")) _pending.Add(d);
+    }
+
+    protected override void EndProcessing()
+    {
+        if (_pending.Count == 0) return;
+        var path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
+        var asTar = path.EndsWith(".tar", StringComparison.OrdinalIgnoreCase);
+        if (MaxPartSize > 0 && !asTar)
+            ThrowTerminatingError(new ErrorRecord(new PSArgumentException("-MaxPartSize splits a .tar export: give a -Path that ends in .tar."), "MaxPartSizeNeedsTar", ErrorCategory.InvalidArgument, Path));
+
+        using var queue = new PipelineQueue();
+        RegistrySessionOptions options;
+        SourceMirrors mirrors;
+        try
+        {
+            options = RegistryParameters.SessionOptions(this, CaCertificate, SkipCertificateCheck, line => queue.Post(() => WriteVerbose(line)));
+            mirrors = RegistryParameters.Mirrors(SourceMirror);
+        }
+        catch (Exception e) when (e is RegistryException || e is FormatException || e is PSArgumentException)
+        {
+            ThrowTerminatingError(RegistryParameters.SettingsError(e, SourceMirror ?? (object?)CaCertificate));
+            return;
+        }
+
+        using var session = new RegistrySession(options);
+        var jobs = new List<ImageCopyJob>();
+        foreach (var dependency in _pending)
+        {
+            var source = dependency.ToImageReference();
+            var (address, fetch) = mirrors.Resolve(source);
+            jobs.Add(new ImageCopyJob(source, new RegistryImageSource(session.For(address, RegistryParameters.CredentialFor(SourceCredential, address.Host)), fetch), source));
+        }
+
+        IExportTarget target;
+        try
+        {
+            target = asTar ? new TarExportTarget(path, MaxPartSize) : new FolderExportTarget(path);
+        }
+        catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is RegistryException)
+        {
+            ThrowTerminatingError(new ErrorRecord(e, "ExportPathUnusable", ErrorCategory.WriteError, path));
+            return;
+        }
+        using (target)
+        {
+            var exporter = new DependencyExporter(target, options.Retry, options.Log);
+            var progress = new CopyProgress(jobs.Count);
+            var run = Task.Run(() => exporter.RunAsync(jobs, ThrottleLimit, progress, o => queue.Post(() => Write(o, path)), _stop.Token));
+            var activity = $"Exporting to {path}";
+            try
+            {
+                queue.RunUntilDone(run, () => WriteProgress(new ProgressRecord(3, activity,
+                    $"{progress.ImagesDone} of {progress.TotalImages} images; {progress.BytesCopied / 1048576.0:0.0} MB written, {progress.BytesReused / 1048576.0:0.0} MB already there")
+                { PercentComplete = Math.Min(100, 100 * progress.ImagesDone / Math.Max(1, progress.TotalImages)) }));
+            }
+            catch (OperationCanceledException)
+            {
+                throw new PipelineStoppedException();
+            }
+            finally
+            {
+                WriteProgress(new ProgressRecord(3, activity, "Done") { RecordType = ProgressRecordType.Completed });
+            }
+        }
+    }
+
+    protected override void StopProcessing() => _stop.Cancel();
+
+    private void Write(ImageCopyOutcome o, string path)
+    {
+        if (o.Error != null) WriteError(RegistryErrors.ToErrorRecord(o.Error, o.Job.Source.ToString()));
+        var status = o.Status == CopyStatus.Copied ? CsePublishStatus.Copied : o.Status == CopyStatus.AlreadyPresent ? CsePublishStatus.AlreadyPresent : CsePublishStatus.Failed;
+        WriteObject(new CsePublishResult(o.Job.Source.ToString(), $"{path}:{o.Job.Source}", o.Digest, status, o.BytesCopied, o.BytesReused, o.Duration, o.Platforms));
+    }
+}

@@ -1,0 +1,48 @@
+using System;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+using CseAirgap.Engine.Export;
+using CseAirgap.PowerShell.Output;
+
+namespace CseAirgap.PowerShell.Commands;
+
+/// <summary>Verifies an export before and after it travels: part checksums, every blob's digest, every image complete.</summary>
+[Cmdlet(VerbsDiagnostic.Test, "CseExport")]
+[OutputType(typeof(CseCheckResult), typeof(bool))]
+public sealed class TestCseExportCommand : PSCmdlet
+{
+    private readonly CancellationTokenSource _stop = new();
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("FullName")]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = null!;
+
+    [Parameter]
+    public SwitchParameter Quiet { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
+        var work = Task.Run(() => ExportVerifier.Verify(path, null, _stop.Token));
+        try
+        {
+            work.Wait();
+        }
+        catch (AggregateException e) when (e.InnerException is OperationCanceledException)
+        {
+            throw new PipelineStoppedException();
+        }
+        var results = CheckResults.ToOutput(work.Result);
+        if (Quiet)
+        {
+            var ok = true;
+            foreach (var r in results) ok &= r.Status != CseCheckStatus.Failed;
+            WriteObject(ok);
+        }
+        else WriteObject(results, enumerateCollection: true);
+    }
+
+    protected override void StopProcessing() => _stop.Cancel();
+}
