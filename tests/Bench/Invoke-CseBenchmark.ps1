@@ -130,6 +130,50 @@ $largeOurs = Invoke-Ours 'large-ours' $ours 'cse' $largeFile
 $largeSkopeo = Invoke-Skopeo 'large-skopeo' $theirs 'cse' $largeFile
 Add-Row "large ($LargeLayerMiB MiB layer)" 1 $largeOurs $largeSkopeo ([math]::Round(((Measure-Stored $ours) - $s0o) / 1MB, 1)) ([math]::Round(((Measure-Stored $theirs) - $s0s) / 1MB, 1))
 
+Write-Host 'Air gap: export to an OCI layout folder, then publish from it ...'
+$oursExport = Join-Path $benchDir 'export-ours'
+$skopeoExport = Join-Path $benchDir 'export-skopeo'
+Remove-Item -Recurse -Force $oursExport, $skopeoExport -ErrorAction SilentlyContinue
+$mirrorText = ($mirrors.GetEnumerator() | ForEach-Object { "'$($_.Key)' = '$($_.Value)'" }) -join '; '
+$exportScript = @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$(Join-Path $ModulePath 'CseAirgap.psd1')'
+`$r = Get-Content '$listFile' | Export-CseDependency -Path '$oursExport' -SourceMirror @{ $mirrorText } -CaCertificate '$($Environment.CaFile)'
+if (@(`$r | Where-Object Status -EQ 'Failed').Count) { throw 'export failed' }
+"@
+$exportOurs = Invoke-Timed 'export-ours' @('dotnet', $pwshDll, '-NoProfile', '-NonInteractive', '-Command', $exportScript)
+# skopeo writes OCI layouts in OCI media types only, so it converts Docker images (their digests change); ours keeps them.
+$exportLines = foreach ($ref in Get-Content $listFile) {
+    $sourceHost, $path = $ref -split '/', 2
+    $from = ($mirrors[$sourceHost] -replace '^https?://', '') + "/$path"
+    $tls = if ($mirrors[$sourceHost] -like 'http://*') { '--src-tls-verify=false' } else { "--src-cert-dir '$($Environment.CertDir)'" }
+    "skopeo --insecure-policy copy --all --quiet $tls --src-no-creds 'docker://$from' 'oci:${skopeoExport}:$ref'"
+}
+Set-Content (Join-Path $benchDir 'export-skopeo.sh') (@('#!/usr/bin/env bash', 'set -e') + $exportLines)
+$exportSkopeo = Invoke-Timed 'export-skopeo' @('bash', (Join-Path $benchDir 'export-skopeo.sh'))
+
+$importOursBefore = Measure-Requests $ours
+$importScript = @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$(Join-Path $ModulePath 'CseAirgap.psd1')'
+`$cred = [pscredential]::new('cse-admin', (ConvertTo-SecureString `$env:CSEAIRGAP_TEST_ADMIN_PASSWORD -AsPlainText -Force))
+`$r = Publish-CseDependency -Path '$oursExport' -Registry '$($ours.Host)/imported' -Credential `$cred -CaCertificate '$($Environment.CaFile)'
+if (@(`$r | Where-Object Status -EQ 'Failed').Count) { throw 'import failed' }
+"@
+$importOurs = Invoke-Timed 'import-ours' @('dotnet', $pwshDll, '-NoProfile', '-NonInteractive', '-Command', $importScript)
+$importLines = foreach ($ref in Get-Content $listFile) {
+    $path = ($ref -split '/', 2)[1]
+    "skopeo --insecure-policy copy --all --quiet --dest-cert-dir '$($Environment.CertDir)' --dest-creds `"cse-admin:`$CSEAIRGAP_TEST_ADMIN_PASSWORD`" 'oci:${skopeoExport}:$ref' 'docker://$($theirs.Host)/imported/$path'"
+}
+Set-Content (Join-Path $benchDir 'import-skopeo.sh') (@('#!/usr/bin/env bash', 'set -e') + $importLines)
+$importSkopeo = Invoke-Timed 'import-skopeo' @('bash', (Join-Path $benchDir 'import-skopeo.sh'))
+$airgap = @(
+    [pscustomobject]@{ Step = 'export to an OCI layout'; 'Ours s' = [math]::Round($exportOurs.Wall, 2); 'skopeo s' = [math]::Round($exportSkopeo.Wall, 2); 'skopeo/ours' = [math]::Round($exportSkopeo.Wall / $exportOurs.Wall, 2)
+        'Ours MB on disk' = [math]::Round([long]((& du -sb $oursExport) -split '\s+')[0] / 1MB, 1); 'skopeo MB on disk' = [math]::Round([long]((& du -sb $skopeoExport) -split '\s+')[0] / 1MB, 1) }
+    [pscustomobject]@{ Step = 'publish from the layout'; 'Ours s' = [math]::Round($importOurs.Wall, 2); 'skopeo s' = [math]::Round($importSkopeo.Wall, 2); 'skopeo/ours' = [math]::Round($importSkopeo.Wall / $importOurs.Wall, 2)
+        'Ours MB on disk' = ''; 'skopeo MB on disk' = '' }
+)
+
 Write-Host 'ThrottleLimit sweep (cold, fresh prefixes, in-process seconds) ...'
 $sweep = foreach ($limit in 1, 2, 4, 8, 16) {
     $r = Invoke-Ours "sweep-$limit" $ours "sweep$limit" $listFile -Throttle $limit
@@ -151,6 +195,11 @@ $summary = @(
     "Warm re-run, in-process: $warmPer50 s per 50 images (target: under 1 s)."
     "Cold copy: skopeo/ours = $([math]::Round($coldSkopeo.Wall / $coldOurs.Wall, 2)) (target: at least 2)."
     "Peak memory while copying the $LargeLayerMiB MiB layer: ours $($largeOurs.PeakMB) MB, skopeo $($largeSkopeo.PeakMB) MB (target: under 200 MB)."
+    ''
+    "Air gap, same $($coldSet.Count) images ($([math]::Round($coldBytes / 1MB, 1)) MB of unique blobs): export to a folder, then publish from it into an empty registry."
+    '| Step | Ours s | skopeo s | skopeo/ours | Ours MB on disk | skopeo MB on disk |'
+    '| --- | --- | --- | --- | --- | --- |'
+    ($airgap | ForEach-Object { "| $($_.Step) | $($_.'Ours s') | $($_.'skopeo s') | $($_.'skopeo/ours') | $($_.'Ours MB on disk') | $($_.'skopeo MB on disk') |" })
     ''
     '| ThrottleLimit | In-process s | Process s | Peak MB |'
     '| --- | --- | --- | --- |'
