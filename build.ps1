@@ -60,6 +60,8 @@ function Invoke-Build {
     $manifest = Get-Content -Raw (Join-Path $root 'CseAirgap.psd1')
     $manifest = $manifest -replace "ModuleVersion\s*=\s*'[^']*'", "ModuleVersion        = '$(Get-ModuleVersion)'"
     Set-Content -Path (Join-Path $moduleOut 'CseAirgap.psd1') -Value $manifest -Encoding utf8NoBOM
+    # Help is built from docs/help in a pwsh of its own (it imports the module to read its metadata).
+    Invoke-Native dotnet (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -File (Join-Path $root 'build/New-CseHelp.ps1') -ModulePath $moduleOut -Source (Join-Path $root 'docs/help')
     Write-Host "Built $moduleOut (version $(Get-ModuleVersion))"
 }
 
