@@ -52,9 +52,12 @@ function Invoke-Build {
     Invoke-Native dotnet publish (Join-Path $root 'src/CseAirgap.PowerShell/CseAirgap.PowerShell.csproj') -c $Configuration -o $publish --nologo -v quiet
     if (Test-Path $moduleOut) { Remove-Item -Recurse -Force $moduleOut }
     New-Item -ItemType Directory -Force $moduleOut | Out-Null
-    # System.Management.Automation comes from the host PowerShell, never from us.
-    Get-ChildItem $publish -Filter *.dll | Where-Object Name -NE 'System.Management.Automation.dll' |
-        Copy-Item -Destination $moduleOut
+    # System.Management.Automation comes from the host PowerShell, never from us. Only the cmdlet assembly sits at
+    # the top; the engine and third-party assemblies go to Dependencies/, loaded privately (ModuleInitializer.cs).
+    $dependencies = New-Item -ItemType Directory -Force (Join-Path $moduleOut 'Dependencies')
+    foreach ($dll in Get-ChildItem $publish -Filter *.dll | Where-Object Name -NE 'System.Management.Automation.dll') {
+        Copy-Item $dll.FullName -Destination $(if ($dll.Name -eq 'CseAirgap.dll') { $moduleOut } else { $dependencies })
+    }
     Copy-Item (Join-Path $root 'src/CseAirgap.PowerShell/CseAirgap.Format.ps1xml') $moduleOut
     Copy-Item (Join-Path $root 'LICENSE') $moduleOut
     $manifest = Get-Content -Raw (Join-Path $root 'CseAirgap.psd1')

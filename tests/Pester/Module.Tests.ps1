@@ -12,8 +12,22 @@ Describe 'The built module' {
         $result.Output | Should -Match 'Get-CseDependency'
     }
 
+    It 'loads its engine and third-party assemblies privately, from Dependencies' {
+        $result = Invoke-FreshPwsh @"
+Import-Module '$ModulePath'
+`$null = Get-CseDependency -Reference projects.registry.vmware.com/tkg/pause:3.9
+`$engine = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'CseAirgap.Engine' }
+[Runtime.Loader.AssemblyLoadContext]::GetLoadContext(`$engine).GetType().Name
+`$engine.Location
+"@
+        $result.ExitCode | Should -Be 0 -Because $result.Output
+        $result.Lines[0] | Should -Be 'PrivateLoadContext'
+        $result.Lines[1] | Should -Be (Join-Path $ModulePath 'Dependencies/CseAirgap.Engine.dll')
+        Get-ChildItem $ModulePath -Filter *.dll | ForEach-Object Name | Should -Be 'CseAirgap.dll'
+    }
+
     It 'does not ship System.Management.Automation' {
-        Join-Path $ModulePath 'System.Management.Automation.dll' | Should -Not -Exist
+        Get-ChildItem -Recurse $ModulePath -Filter 'System.Management.Automation.dll' | Should -BeNullOrEmpty
     }
 
     It 'has a manifest that Test-ModuleManifest accepts, with the version from Directory.Build.props' {
@@ -24,8 +38,7 @@ Describe 'The built module' {
     }
 
     It 'builds the engine for netstandard2.0, so Windows PowerShell 5.1 can load it' {
-        foreach ($name in 'CseAirgap.dll', 'CseAirgap.Engine.dll') {
-            $assembly = [Reflection.Metadata.MetadataReader]
+        foreach ($name in 'CseAirgap.dll', 'Dependencies/CseAirgap.Engine.dll') {
             $bytes = [IO.File]::ReadAllBytes((Join-Path $ModulePath $name))
             $text = [Text.Encoding]::ASCII.GetString($bytes)
             $text | Should -Match '\.NETStandard,Version=v2\.0'

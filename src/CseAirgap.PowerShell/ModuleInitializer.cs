@@ -1,0 +1,41 @@
+using System;
+using System.IO;
+using System.Management.Automation;
+using System.Reflection;
+using System.Runtime.InteropServices;
+
+namespace CseAirgap.PowerShell;
+
+/// <summary>
+/// Loads the engine and its third-party assemblies (YamlDotNet, SharpCompress, Docker.DotNet, ...) from the module's
+/// Dependencies folder, privately: on PowerShell 7 into an AssemblyLoadContext of their own, so another module's
+/// YamlDotNet (several popular modules ship one) neither breaks us nor is broken by us. Windows PowerShell has no load
+/// contexts: there the folder is simply where they are found.
+/// </summary>
+public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
+{
+    internal static string DependencyFolder =>
+        Path.Combine(Path.GetDirectoryName(typeof(ModuleInitializer).Assembly.Location)!, "Dependencies");
+
+    internal static bool IsWindowsPowerShell =>
+        RuntimeInformation.FrameworkDescription.StartsWith(".NET Framework", StringComparison.OrdinalIgnoreCase);
+
+    public void OnImport()
+    {
+        if (IsWindowsPowerShell) AppDomain.CurrentDomain.AssemblyResolve += ResolveOnFramework;
+        else PrivateLoadContext.Register(DependencyFolder);
+    }
+
+    public void OnRemove(PSModuleInfo module)
+    {
+        if (IsWindowsPowerShell) AppDomain.CurrentDomain.AssemblyResolve -= ResolveOnFramework;
+        else PrivateLoadContext.Unregister();
+    }
+
+    private static Assembly? ResolveOnFramework(object? sender, ResolveEventArgs args)
+    {
+        var name = new AssemblyName(args.Name).Name;
+        var path = Path.Combine(DependencyFolder, name + ".dll");
+        return File.Exists(path) ? Assembly.LoadFrom(path) : null;
+    }
+}
