@@ -16,6 +16,7 @@
         'Export-CseDependency'
         'Get-CseDependency'
         'Get-CseRegistryCertificate'
+        'Get-CseTkgDependency'
         'Publish-CseDependency'
         'Test-CseExport'
         'Test-CsePrerequisite'

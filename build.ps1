@@ -92,7 +92,7 @@ function Import-Pester {
     $version = '5.7.1'
     $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages' }
     $psd1 = Join-Path $packages "pester/$version/tools/Pester.psd1"
-    if (-not (Test-Path $psd1)) {
+    if (-not (Test-Path $psd1) -or -not (Test-Path (Join-Path $packages 'yamldotnet/11.2.1'))) {
         Invoke-Native dotnet restore (Join-Path $root 'tests/tools/PesterDownload.csproj') --nologo -v quiet
     }
     Import-Module $psd1 -Force

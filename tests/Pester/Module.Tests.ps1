@@ -26,6 +26,26 @@ Import-Module '$ModulePath'
         Get-ChildItem $ModulePath -Filter *.dll | ForEach-Object Name | Should -Be 'CseAirgap.dll'
     }
 
+    It 'reads YAML beside another module''s YamlDotNet (<Order>)' -TestCases @(
+        @{ Order = 'the other YamlDotNet loaded first'; First = $true }
+        @{ Order = 'the module used first'; First = $false }
+    ) {
+        $environment = Get-CseTestEnvironment
+        Assert-CseTestService 'source' | Out-Null
+        $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages' }
+        $other = Join-Path $packages 'yamldotnet/11.2.1/lib/netstandard2.1/YamlDotNet.dll'
+        $other | Should -Exist
+        $mirror = ($environment.Fixtures.Mirrors.GetEnumerator() | ForEach-Object { "'$($_.Key)' = '$($_.Value)'" }) -join '; '
+        $loadOther = "`$null = [Reflection.Assembly]::LoadFrom('$other'); `$old = [YamlDotNet.Serialization.Deserializer]::new().Deserialize[hashtable]('a: 1'); 'other:' + `$old['a']"
+        $useModule = "Import-Module '$ModulePath'; 'module:' + @(Get-CseTkgDependency -TkgVersion 2.5.0 -KubernetesVersion 1.28 -SourceMirror @{ $mirror } -CaCertificate '$($environment.CaFile)').Count"
+        $script = if ($First) { "$loadOther; $useModule; $loadOther" } else { "$useModule; $loadOther; $useModule" }
+        $result = Invoke-FreshPwsh ("`$ErrorActionPreference = 'Stop'; " + $script + "; [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'YamlDotNet' } | ForEach-Object { 'loaded:' + `$_.GetName().Version }")
+        $result.ExitCode | Should -Be 0 -Because $result.Output
+        $result.Lines | Should -Contain 'other:1'
+        ($result.Lines | Where-Object { $_ -like 'module:*' }) | ForEach-Object { [int]($_ -replace 'module:', '') | Should -BeGreaterThan 5 }
+        ($result.Lines | Where-Object { $_ -like 'loaded:*' } | Sort-Object) | Should -Be @('loaded:11.0.0.0', 'loaded:16.0.0.0')
+    }
+
     It 'does not ship System.Management.Automation' {
         Get-ChildItem -Recurse $ModulePath -Filter 'System.Management.Automation.dll' | Should -BeNullOrEmpty
     }

@@ -216,12 +216,15 @@ function New-CseTestFixtureSet {
         $images["$script:VmwareHost/vmware-cloud-director/getting-started-airgapped:$tag"] = New-FixtureImage -Store $store -Format Oci -Layers @($lower, $upper) -Labels @{ 'org.opencontainers.image.version' = $tag }
     }
 
+    $tkg = Add-TkgFixtures -Store $store -Images $images -Layer $app
+
     $pushed = [Collections.Generic.List[object]]::new()
     foreach ($reference in $images.Keys) {
         $registry = $mirrors[($reference -split '/', 2)[0]]
         $pushed.Add((Publish-FixtureImage -Environment $Environment -Store $store -Reference $reference -Image $images[$reference] -Registry $registry))
     }
     @{
+        Tkg          = $tkg
         Images       = $pushed
         Dependencies = $artifactLists
         Mirrors      = @{ $script:VmwareHost = $mirrors[$script:VmwareHost].Url; $script:K8sHost = $mirrors[$script:K8sHost].Url }
@@ -274,4 +277,145 @@ function New-CseTestBenchSet {
         -Image (New-FixtureImage -Store $store -Format Oci -Layers @($bigLayer))
     Remove-Item -Recurse -Force $store
     @{ Small = @($small); Large = $big }
+}
+
+function New-FixtureFileImage {
+    <# A single-layer image holding one file at its root, as TKG's BOM and compatibility images do. #>
+    param([string] $Store, [string] $Name, [string] $Content, [int] $Seed)
+    New-FixtureImage -Store $Store -Format Oci -Layers @(New-FixtureLayer -Store $Store -Seed $Seed -Files @{ $Name = $Content })
+}
+
+function New-FixtureBundle {
+    <# An imgpkg bundle: config label dev.carvel.imgpkg.bundle, and .imgpkg/images.yml locking images by digest. #>
+    param([string] $Store, [string[]] $Locked, [int] $Seed)
+    $lock = @('apiVersion: imgpkg.carvel.dev/v1alpha1', 'kind: ImagesLock', 'images:') + @($Locked | ForEach-Object {
+            "- image: $_"; '  annotations:'; "    kbld.carvel.dev/id: $($_ -replace '@.*$', '')" })
+    $layer = New-FixtureLayer -Store $Store -Seed $Seed -Files @{
+        '.imgpkg/images.yml' = ($lock -join "`n") + "`n"
+        'packages/package.yml' = "apiVersion: data.packaging.carvel.dev/v1alpha1`nkind: Package`n"
+    }
+    New-FixtureImage -Store $Store -Format Oci -Layers @($layer) -Labels @{ 'dev.carvel.imgpkg.bundle' = '' }
+}
+
+function Add-TkgFixtures {
+    <#
+    .SYNOPSIS
+        A synthetic TKG 2.5.0 in the real tanzu-framework shapes: the TKG BOM, two compatibility images (the newest
+        lists 2.5.0 with two TKrs), a TKr BOM per TKr, per-TKr package repositories that are imgpkg bundles (one with a
+        nested bundle) and per-TKr packages. Adds them to -Images; returns what the tests expect.
+    #>
+    param([string] $Store, $Images, [scriptblock] $Layer)
+    $h = $script:VmwareHost
+    $repo = "$h/tkg"
+    $plain = { param($seed) New-FixtureImage -Store $Store -Format Oci -Layers @((& $Layer "bin-$seed" $seed 64KB)) }
+    $Images["$repo/pause:3.9"] = & $plain 201
+    $Images["$repo/etcd:v3.5.12_vmware.1"] = & $plain 202
+    $Images["$repo/etcd:v3.5.10_vmware.1"] = & $plain 203
+    $Images["$h/tkg-override/coredns:v1.10.1_vmware.1"] = & $plain 204
+
+    # Package images, then the bundles that lock them by digest (one bundle nests another).
+    $antrea = & $plain 211
+    $calicoImages = & $plain 212
+    $Images["$repo/packages/core/antrea:v1.13.1"] = $antrea
+    $Images["$repo/packages/core/calico-images:v3.26.1"] = $calicoImages
+    $calico = New-FixtureBundle -Store $Store -Seed 213 -Locked @("$repo/packages/core/calico-images@$($calicoImages.digest)")
+    $Images["$repo/packages/core/calico:v3.26.1"] = $calico
+
+    $tkrs = [ordered]@{
+        'v1.28.7+vmware.1-tkg.1'  = @{ Etcd = 'v3.5.12_vmware.1'; Locked = @("$repo/packages/core/antrea@$($antrea.digest)", "$repo/packages/core/calico@$($calico.digest)") }
+        'v1.27.11+vmware.1-tkg.2' = @{ Etcd = 'v3.5.10_vmware.1'; Locked = @("$repo/packages/core/antrea@$($antrea.digest)") }
+    }
+    $expected = [Collections.Generic.List[string]]::new()
+    $bundles = [Collections.Generic.List[object]]::new()
+    $seed = 220
+    foreach ($tkr in $tkrs.Keys) {
+        $tag = $tkr -replace '\+', '_'
+        $spec = $tkrs[$tkr]
+        $tkrBom = @"
+apiVersion: run.tanzu.vmware.com/v1alpha2
+release:
+  version: $tkr
+imageConfig:
+  imageRepository: $repo
+components:
+  kubernetes:
+  - version: $($tkr -replace '-tkg.*$', '')
+    images:
+      pause:
+        imagePath: pause
+        tag: "3.9"
+  etcd:
+  - version: $($spec.Etcd -replace '_', '+')
+    images:
+      etcd:
+        imagePath: etcd
+        tag: $($spec.Etcd)
+  coredns:
+  - version: v1.10.1+vmware.1
+    images:
+      coredns:
+        imagePath: coredns
+        imageRepository: $h/tkg-override
+        tag: v1.10.1_vmware.1
+kubeadmConfigSpec:
+  apiVersion: kubeadm.k8s.io/v1beta3
+  kind: ClusterConfiguration
+  kubernetesVersion: $($tkr -replace '-tkg.*$', '' -replace '\+', '_')
+"@
+        $Images["$repo/tkr-bom:$tag"] = New-FixtureFileImage -Store $Store -Name "tkr-bom-$tkr.yaml" -Content $tkrBom -Seed ($seed++)
+        $Images["$repo/tkr-repository-vsphere-nonparavirt:$tag"] = New-FixtureBundle -Store $Store -Seed ($seed++) -Locked $spec.Locked
+        $Images["$repo/tkr-vsphere-nonparavirt:$tag"] = & $plain ($seed++)
+        $bundles.Add(@{ Reference = "$repo/tkr-repository-vsphere-nonparavirt:$tag"; Locked = $spec.Locked })
+        $expected.AddRange([string[]]@("$repo/tkr-bom:$tag", "$repo/etcd:$($spec.Etcd)", "$repo/tkr-repository-vsphere-nonparavirt:$tag", "$repo/tkr-vsphere-nonparavirt:$tag"))
+    }
+    $expected.AddRange([string[]]@("$repo/pause:3.9", "$h/tkg-override/coredns:v1.10.1_vmware.1"))
+
+    $tkgBom = @"
+apiVersion: run.tanzu.vmware.com/v1alpha2
+default:
+  k8sVersion: v1.28.7+vmware.1-tkg.1
+release:
+  version: v2.5.0
+imageConfig:
+  imageRepository: $repo
+components:
+  cluster_api:
+  - version: v1.5.3+vmware.1
+    images:
+      capiControllerImage:
+        imagePath: cluster-api/cluster-api-controller
+        tag: v1.5.3_vmware.1
+  kube_rbac_proxy:
+  - version: v0.14.1+vmware.1
+    images:
+      kubeRbacProxyControllerImageCapi:
+        imagePath: kube-rbac-proxy
+        tag: v0.14.1_vmware.1
+  tkg_telemetry:
+  - version: v2.5.0+vmware.1
+    metadata:
+      note: a version without images
+tkr-bom:
+  imagePath: tkr-bom
+tkr-compatibility:
+  imagePath: tkr-compatibility
+tkr-package-repo:
+  vsphere-nonparavirt: tkr-repository-vsphere-nonparavirt
+tkr-package:
+  vsphere-nonparavirt: tkr-vsphere-nonparavirt
+"@
+    $Images["$repo/tkg-bom:v2.5.0"] = New-FixtureFileImage -Store $Store -Name 'tkg-bom-v2.5.0.yaml' -Content $tkgBom -Seed 240
+    $old = "version: v1`nmanagementClusterVersions:`n- version: v2.4.0`n  supportedKubernetesVersions:`n  - v1.27.5+vmware.1-tkg.1`n"
+    $new = "version: v2`nmanagementClusterVersions:`n- version: v2.4.0`n  supportedKubernetesVersions:`n  - v1.27.5+vmware.1-tkg.1`n- version: v2.5.0`n  supportedKubernetesVersions:`n" +
+        (($tkrs.Keys | ForEach-Object { "  - $_" }) -join "`n") + "`n"
+    $Images["$repo/tkr-compatibility:v1"] = New-FixtureFileImage -Store $Store -Name 'tkr-compatibility.yaml' -Content $old -Seed 241
+    $Images["$repo/tkr-compatibility:v2"] = New-FixtureFileImage -Store $Store -Name 'tkr-compatibility.yaml' -Content $new -Seed 242
+    $expected.AddRange([string[]]@("$repo/tkg-bom:v2.5.0", "$repo/tkr-compatibility:v2",
+            "$repo/cluster-api/cluster-api-controller:v1.5.3_vmware.1", "$repo/kube-rbac-proxy:v0.14.1_vmware.1"))
+    @{
+        Version  = '2.5.0'
+        Expected = @($expected | Sort-Object -Unique)
+        Bundles  = $bundles
+        NestedBundle = @{ Reference = "$repo/packages/core/calico@$($calico.digest)"; Locked = "$repo/packages/core/calico-images@$($calicoImages.digest)" }
+    }
 }

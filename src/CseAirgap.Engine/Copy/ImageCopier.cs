@@ -6,6 +6,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using CseAirgap.Engine.Registry;
+using CseAirgap.Engine.Tkg;
 
 namespace CseAirgap.Engine.Copy;
 
@@ -24,8 +25,12 @@ public sealed class ImageCopier
     // digest -> the destination repository that received it first in this run.
     private readonly ConcurrentDictionary<string, Lazy<Task<string>>> _placements = new();
 
-    public ImageCopier(RegistryClient destination, int maxBlobTransfers, RetryPolicy retry, Action<string>? log)
+    private readonly Func<ImageReference, IImageSource>? _lockSources;
+
+    /// <param name="lockSources">Where to read the images an imgpkg bundle's lock names; null to copy bundles as plain images.</param>
+    public ImageCopier(RegistryClient destination, int maxBlobTransfers, RetryPolicy retry, Action<string>? log, Func<ImageReference, IImageSource>? lockSources = null)
     {
+        _lockSources = lockSources;
         _destination = destination;
         _transfers = new SemaphoreSlim(Math.Max(1, maxBlobTransfers));
         _retry = retry;
@@ -85,8 +90,14 @@ public sealed class ImageCopier
             var top = await fetching.ConfigureAwait(false);
             var present = await checking.ConfigureAwait(false);
             digest = top.Digest;
+            var isBundle = _lockSources != null && !top.IsIndex &&
+                           (await ImageFiles.LabelsAsync(job.From, top, ct).ConfigureAwait(false)).ContainsKey(ImagesLock.BundleLabel);
             if (present == top.Digest)
-                return new ImageCopyOutcome(job, CopyStatus.AlreadyPresent, digest, 0, 0, clock.Elapsed, top.Children.Count, null);
+                return new ImageCopyOutcome(job, CopyStatus.AlreadyPresent, digest, 0, 0, clock.Elapsed, top.Children.Count, null, isBundle);
+
+            // A bundle's images go first, into the bundle's own repository (imgpkg's relocation rule), so the bundle
+            // is never tagged before everything it names is there.
+            var bundleImages = isBundle ? await CopyBundleImagesAsync(job, top, tally, progress, ct).ConfigureAwait(false) : 0;
 
             var children = await CollectChildrenAsync(job.From, top, ct).ConfigureAwait(false);
             var blobs = new[] { top }.Concat(children).SelectMany(m => m.Blobs)
@@ -99,12 +110,37 @@ public sealed class ImageCopier
             foreach (var child in children)
                 await _destination.PutManifestAsync(destRepo, child.Digest, child, ct).ConfigureAwait(false);
             await _destination.PutManifestAsync(destRepo, job.Destination.ManifestReference, top, ct).ConfigureAwait(false);
-            return new ImageCopyOutcome(job, CopyStatus.Copied, digest, tally.Copied, tally.Reused, clock.Elapsed, top.Children.Count, null);
+            if (isBundle) await _destination.PutManifestAsync(destRepo, ImgpkgTag(top.Digest), top, ct).ConfigureAwait(false);
+            return new ImageCopyOutcome(job, CopyStatus.Copied, digest, tally.Copied, tally.Reused, clock.Elapsed, top.Children.Count, null, isBundle, bundleImages);
         }
         catch (Exception e) when (!(e is OperationCanceledException && ct.IsCancellationRequested))
         {
             return new ImageCopyOutcome(job, CopyStatus.Failed, digest, tally.Copied, tally.Reused, clock.Elapsed, 0, e);
         }
+    }
+
+    /// <summary>The tag imgpkg gives every image it relocates: sha256-&lt;hex&gt;.imgpkg.</summary>
+    public static string ImgpkgTag(string digest) => digest.Replace(':', '-') + ".imgpkg";
+
+    private async Task<int> CopyBundleImagesAsync(ImageCopyJob bundle, ManifestDocument top, ByteTally tally, CopyProgress progress, CancellationToken ct)
+    {
+        var text = await ImageFiles.ReadFileAsync(bundle.From, top, ImagesLock.LockPath, ct).ConfigureAwait(false)
+            ?? throw new RegistryException(RegistryErrorKind.InvalidInput, bundle.Source.ToString(), $"{bundle.Source} is labelled an imgpkg bundle but holds no {ImagesLock.LockPath}.");
+        // A lock cannot name the bundle itself (the lock is part of the bundle's digest); skip it if one does anyway.
+        var locked = ImagesLock.Parse(text, bundle.Source.ToString()).Where(i => i.Digest != top.Digest).ToList();
+        _log?.Invoke($"{bundle.Source} is an imgpkg bundle of {locked.Count} images; copying them into {bundle.Destination.Registry}/{bundle.Destination.Repository} first.");
+        var outcomes = await Task.WhenAll(locked.Select(image => CopyAsync(new ImageCopyJob(image, _lockSources!(image),
+            new ImageReference(bundle.Destination.Registry, bundle.Destination.Repository, ImgpkgTag(image.Digest!), null)), progress, ct))).ConfigureAwait(false);
+        var failed = outcomes.FirstOrDefault(o => o.Status == CopyStatus.Failed);
+        if (failed != null)
+            throw new RegistryException(RegistryErrorKind.NotFound, bundle.Source.ToString(),
+                $"The bundle {bundle.Source} was not tagged: its image {failed.Job.Source} could not be copied ({failed.Error?.Message})", failed.Error);
+        foreach (var o in outcomes)
+        {
+            tally.AddCopied(o.BytesCopied);
+            tally.AddReusedQuietly(o.BytesReused);
+        }
+        return outcomes.Sum(o => 1 + o.BundleImages);
     }
 
     /// <summary>Every manifest below an index, deepest first, so each is written after what it points at.</summary>
@@ -219,6 +255,8 @@ public sealed class ImageCopier
         public long Copied => Interlocked.Read(ref _copied);
         public long Reused => Interlocked.Read(ref _reused);
         public void AddCopied(long bytes) => Interlocked.Add(ref _copied, bytes);
+
+        public void AddReusedQuietly(long bytes) => Interlocked.Add(ref _reused, bytes);
 
         public void AddReused(long bytes, CopyProgress progress)
         {

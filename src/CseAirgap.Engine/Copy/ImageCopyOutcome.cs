@@ -13,8 +13,11 @@ public enum CopyStatus
 /// <summary>What happened to one image.</summary>
 public sealed class ImageCopyOutcome
 {
-    public ImageCopyOutcome(ImageCopyJob job, CopyStatus status, string? digest, long bytesCopied, long bytesReused, TimeSpan duration, int platforms, Exception? error)
+    public ImageCopyOutcome(ImageCopyJob job, CopyStatus status, string? digest, long bytesCopied, long bytesReused, TimeSpan duration, int platforms, Exception? error,
+        bool isBundle = false, int bundleImages = 0)
     {
+        IsBundle = isBundle;
+        BundleImages = bundleImages;
         Job = job;
         Status = status;
         Digest = digest;
@@ -41,4 +44,10 @@ public sealed class ImageCopyOutcome
     public int Platforms { get; }
 
     public Exception? Error { get; }
+
+    /// <summary>An imgpkg bundle (its config carries the dev.carvel.imgpkg.bundle label).</summary>
+    public bool IsBundle { get; }
+
+    /// <summary>Images of the bundle's lock copied with it, nested bundles' included.</summary>
+    public int BundleImages { get; }
 }

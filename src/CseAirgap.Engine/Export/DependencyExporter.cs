@@ -22,8 +22,12 @@ public sealed class DependencyExporter
     private readonly Action<string>? _log;
     private readonly ConcurrentDictionary<string, Lazy<Task<bool>>> _blobs = new(StringComparer.Ordinal);
 
-    public DependencyExporter(IExportTarget target, RetryPolicy retry, Action<string>? log)
+    private readonly Func<ImageReference, IImageSource>? _lockSources;
+
+    /// <param name="lockSources">Where to read the images an imgpkg bundle's lock names, so the export carries them too.</param>
+    public DependencyExporter(IExportTarget target, RetryPolicy retry, Action<string>? log, Func<ImageReference, IImageSource>? lockSources = null)
     {
+        _lockSources = lockSources;
         _target = target;
         _retry = retry;
         _log = log;
@@ -61,6 +65,26 @@ public sealed class DependencyExporter
         {
             var top = await job.From.GetTopManifestAsync(ct).ConfigureAwait(false);
             digest = top.Digest;
+            var bundleImages = 0;
+            var isBundle = _lockSources != null && !top.IsIndex &&
+                           (await Tkg.ImageFiles.LabelsAsync(job.From, top, ct).ConfigureAwait(false)).ContainsKey(Tkg.ImagesLock.BundleLabel);
+            if (isBundle)
+            {
+                // The images a bundle's lock names travel in the same export, each recorded under its own reference.
+                var text = await Tkg.ImageFiles.ReadFileAsync(job.From, top, Tkg.ImagesLock.LockPath, ct).ConfigureAwait(false)
+                    ?? throw new RegistryException(RegistryErrorKind.InvalidInput, job.Source.ToString(), $"{job.Source} is labelled an imgpkg bundle but holds no {Tkg.ImagesLock.LockPath}.");
+                var locked = Tkg.ImagesLock.Parse(text, job.Source.ToString()).Where(i => i.Digest != top.Digest).ToList();
+                var outcomes = await Task.WhenAll(locked.Select(i => ExportAsync(new ImageCopyJob(i, _lockSources!(i), i), progress, ct))).ConfigureAwait(false);
+                var failed = outcomes.FirstOrDefault(o => o.Status == CopyStatus.Failed);
+                if (failed != null)
+                    throw new RegistryException(RegistryErrorKind.NotFound, job.Source.ToString(), $"The bundle {job.Source} was not exported: its image {failed.Job.Source} failed ({failed.Error?.Message})", failed.Error);
+                foreach (var o in outcomes)
+                {
+                    Interlocked.Add(ref written, o.BytesCopied);
+                    Interlocked.Add(ref reused, o.BytesReused);
+                }
+                bundleImages = outcomes.Sum(o => 1 + o.BundleImages);
+            }
             var children = await ImageCopier.CollectChildrenAsync(job.From, top, ct).ConfigureAwait(false);
             var blobs = new[] { top }.Concat(children).SelectMany(m => m.Blobs)
                 .GroupBy(b => b.Digest).Select(g => g.First()).OrderByDescending(b => b.Size).ToList();
@@ -89,7 +113,7 @@ public sealed class DependencyExporter
                     await _target.WriteBlobAsync(descriptor, _ => Task.FromResult<Stream>(new MemoryStream(manifest.Bytes, writable: false)), ct).ConfigureAwait(false);
             }
             _target.AddImage(new LayoutImage(job.Source.ToString(), new Descriptor(top.MediaType, top.Digest, top.Bytes.Length, null)));
-            return new ImageCopyOutcome(job, written > 0 ? CopyStatus.Copied : CopyStatus.AlreadyPresent, digest, written, reused, clock.Elapsed, top.Children.Count, null);
+            return new ImageCopyOutcome(job, written > 0 ? CopyStatus.Copied : CopyStatus.AlreadyPresent, digest, written, reused, clock.Elapsed, top.Children.Count, null, isBundle, bundleImages);
         }
         catch (Exception e) when (!(e is OperationCanceledException && ct.IsCancellationRequested))
         {

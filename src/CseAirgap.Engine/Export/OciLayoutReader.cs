@@ -152,6 +152,16 @@ public sealed class LayoutImageSource : IImageSource
 
     public string Location => $"{_reader.Location}:{_image.Reference}";
 
+    /// <summary>The export's copy of an image a bundle names; an error that says so when the export lacks it.</summary>
+    public static LayoutImageSource For(OciLayoutReader reader, ImageReference reference)
+    {
+        var name = reference.ToString();
+        var image = reader.Images.FirstOrDefault(i => i.Reference == name)
+            ?? reader.Images.FirstOrDefault(i => reference.Digest != null && i.Manifest.Digest == reference.Digest)
+            ?? throw new RegistryException(RegistryErrorKind.NotFound, name, $"The export {reader.Location} does not hold {name}, which a bundle in it needs. Export the bundle again.");
+        return new LayoutImageSource(reader, image);
+    }
+
     public Task<ManifestDocument> GetTopManifestAsync(CancellationToken ct) => Task.Run(() => _reader.ReadManifest(_image.Manifest), ct);
 
     public Task<ManifestDocument> GetManifestAsync(string digest, CancellationToken ct) =>

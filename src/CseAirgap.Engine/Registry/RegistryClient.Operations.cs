@@ -196,6 +196,25 @@ public sealed partial class RegistryClient
         return repositories;
     }
 
+    /// <summary>Every tag of a repository (following pagination).</summary>
+    public async Task<IReadOnlyList<string>> ListTagsAsync(string repository, CancellationToken ct)
+    {
+        var tags = new List<string>();
+        var next = $"v2/{repository}/tags/list?n=1000";
+        var scope = RegistryScope.Pull(repository);
+        while (next != null)
+        {
+            var page = next;
+            using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, Url(page)), scope, $"{Address.Host}/{repository}", ct).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode) throw Refusal(response, scope, repository, $"{Address.Host}/{repository}");
+            using var json = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false));
+            if (json.RootElement.TryGetProperty("tags", out var list) && list.ValueKind == System.Text.Json.JsonValueKind.Array)
+                foreach (var t in list.EnumerateArray()) tags.Add(t.GetString() ?? string.Empty);
+            next = NextPage(response);
+        }
+        return tags;
+    }
+
     /// <summary>Abandons an upload session (used to prove push rights without writing anything).</summary>
     public async Task CancelUploadAsync(Uri location, string repository, CancellationToken ct)
     {

@@ -105,7 +105,11 @@ public sealed class ExportCseDependencyCommand : PSCmdlet
         }
         using (target)
         {
-            var exporter = new DependencyExporter(target, options.Retry, options.Log);
+            var exporter = new DependencyExporter(target, options.Retry, options.Log, reference =>
+            {
+                var (address, fetch) = mirrors.Resolve(reference);
+                return new RegistryImageSource(session.For(address, RegistryParameters.CredentialFor(SourceCredential, address.Host)), fetch);
+            });
             var progress = new CopyProgress(jobs.Count);
             var run = Task.Run(() => exporter.RunAsync(jobs, ThrottleLimit, progress, o => queue.Post(() => Write(o, path)), _stop.Token));
             var activity = $"Exporting to {path}";
@@ -132,6 +136,6 @@ public sealed class ExportCseDependencyCommand : PSCmdlet
     {
         if (o.Error != null) WriteError(RegistryErrors.ToErrorRecord(o.Error, o.Job.Source.ToString()));
         var status = o.Status == CopyStatus.Copied ? CsePublishStatus.Copied : o.Status == CopyStatus.AlreadyPresent ? CsePublishStatus.AlreadyPresent : CsePublishStatus.Failed;
-        WriteObject(new CsePublishResult(o.Job.Source.ToString(), $"{path}:{o.Job.Source}", o.Digest, status, o.BytesCopied, o.BytesReused, o.Duration, o.Platforms));
+        WriteObject(new CsePublishResult(o.Job.Source.ToString(), $"{path}:{o.Job.Source}", o.Digest, status, o.BytesCopied, o.BytesReused, o.Duration, o.Platforms, o.IsBundle, o.BundleImages));
     }
 }

@@ -149,7 +149,14 @@ public sealed class PublishCseDependencyCommand : PSCmdlet
             jobs.Add(new ImageCopyJob(source, new RegistryImageSource(session.For(address, RegistryParameters.CredentialFor(SourceCredential, address.Host)), fetch), target));
         }
 
-        var copier = new ImageCopier(destination, maxBlobTransfers: 6, options.Retry, options.Log);
+        Func<ImageReference, IImageSource> lockSources = _export != null
+            ? reference => LayoutImageSource.For(_export, reference)
+            : reference =>
+            {
+                var (address, fetch) = mirrors.Resolve(reference);
+                return new RegistryImageSource(session.For(address, RegistryParameters.CredentialFor(SourceCredential, address.Host)), fetch);
+            };
+        var copier = new ImageCopier(destination, maxBlobTransfers: 6, options.Retry, options.Log, lockSources);
         var progress = new CopyProgress(jobs.Count);
         var run = Task.Run(() => copier.RunAsync(jobs, ThrottleLimit, progress, o => queue.Post(() => Write(o)), _stop.Token));
         try
@@ -178,7 +185,7 @@ public sealed class PublishCseDependencyCommand : PSCmdlet
             _ => CsePublishStatus.Failed,
         };
         if (o.Error != null) WriteError(RegistryErrors.ToErrorRecord(o.Error, o.Job.Source.ToString()));
-        WriteObject(new CsePublishResult(o.Job.Source.ToString(), o.Job.Destination.ToString(), o.Digest, status, o.BytesCopied, o.BytesReused, o.Duration, o.Platforms));
+        WriteObject(new CsePublishResult(o.Job.Source.ToString(), o.Job.Destination.ToString(), o.Digest, status, o.BytesCopied, o.BytesReused, o.Duration, o.Platforms, o.IsBundle, o.BundleImages));
     }
 
     private ProgressRecord Progress(CopyProgress p, bool completed)

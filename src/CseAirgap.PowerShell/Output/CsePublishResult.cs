@@ -12,8 +12,11 @@ public enum CsePublishStatus
 /// <summary>What Publish-CseDependency did with one dependency.</summary>
 public sealed class CsePublishResult
 {
-    internal CsePublishResult(string source, string destination, string? digest, CsePublishStatus status, long bytesCopied, long bytesReused, TimeSpan duration, int platforms)
+    internal CsePublishResult(string source, string destination, string? digest, CsePublishStatus status, long bytesCopied, long bytesReused, TimeSpan duration, int platforms,
+        bool isBundle = false, int bundleImages = 0)
     {
+        Kind = isBundle ? "Bundle" : "Image";
+        BundleImages = bundleImages;
         Source = source;
         Destination = destination;
         Digest = digest;
@@ -39,6 +42,12 @@ public sealed class CsePublishResult
 
     /// <summary>Platforms copied with an index (0 for a single-platform image).</summary>
     public int Platforms { get; }
+
+    /// <summary>Image, or Bundle for an imgpkg bundle (whose images were copied into its repository first).</summary>
+    public string Kind { get; }
+
+    /// <summary>For a bundle: the images of its lock (nested bundles' included) copied with it.</summary>
+    public int BundleImages { get; }
 
     /// <summary>The destination by digest: the form that binds to later checks.</summary>
     public string? Reference => Digest == null ? null : Destination.Split('@')[0] + "@" + Digest;

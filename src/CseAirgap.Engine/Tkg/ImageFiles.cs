@@ -1,0 +1,74 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using CseAirgap.Engine.Archive;
+using CseAirgap.Engine.Copy;
+using CseAirgap.Engine.Registry;
+
+namespace CseAirgap.Engine.Tkg;
+
+/// <summary>Small files carried by images (BOMs, locks, compatibility lists) and their labels, read without unpacking to disk.</summary>
+public static class ImageFiles
+{
+    private const long MaxFileBytes = 16 * 1024 * 1024;
+
+    /// <summary>The image config's labels (empty for an index or a config without any).</summary>
+    public static async Task<System.Collections.Generic.IReadOnlyDictionary<string, string>> LabelsAsync(IImageSource source, ManifestDocument manifest, CancellationToken ct)
+    {
+        var labels = new System.Collections.Generic.Dictionary<string, string>(StringComparer.Ordinal);
+        if (manifest.IsIndex || manifest.Blobs.Count == 0) return labels;
+        var config = manifest.Blobs[0];
+        if (config.Size > MaxFileBytes) return labels;
+        var bytes = await ReadBlobAsync(source, config, ct).ConfigureAwait(false);
+        using var json = JsonDocument.Parse(bytes);
+        if (json.RootElement.TryGetProperty("config", out var c) && c.ValueKind == JsonValueKind.Object &&
+            c.TryGetProperty("Labels", out var l) && l.ValueKind == JsonValueKind.Object)
+            foreach (var p in l.EnumerateObject()) labels[p.Name] = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString() ?? string.Empty : p.Value.ToString();
+        return labels;
+    }
+
+    /// <summary>
+    /// A file from the image's layers: the one at <paramref name="path"/>, or with a null path the first regular file
+    /// (BOM images hold exactly one). Null when there is none.
+    /// </summary>
+    public static async Task<string?> ReadFileAsync(IImageSource source, ManifestDocument manifest, string? path, CancellationToken ct)
+    {
+        string? found = null;
+        foreach (var layer in manifest.Blobs.Skip(1))
+        {
+            using var raw = await source.OpenBlobAsync(layer, ct).ConfigureAwait(false);
+            using var verified = new VerifyingStream(raw, layer.Digest, layer.Size, null);
+            using var tar = LayerDecompression.Open(verified);
+            var reader = new TarEntryReader(tar);
+            TarEntry? entry;
+            while ((entry = reader.Next()) != null)
+            {
+                var name = entry.Name.StartsWith("./", StringComparison.Ordinal) ? entry.Name.Substring(2) : entry.Name;
+                if (entry.Kind != TarEntryKind.File || entry.Size > MaxFileBytes) continue;
+                if (path != null ? name == path : found == null && !name.StartsWith(".", StringComparison.Ordinal))
+                {
+                    using var buffer = new MemoryStream();
+                    reader.CopyDataTo(buffer);
+                    found = Encoding.UTF8.GetString(buffer.ToArray());
+                }
+            }
+            // To the end of the blob, so its digest is checked; later layers win, as when the image is unpacked.
+            Artifact.RegistryImageExpander.Drain(tar);
+            Artifact.RegistryImageExpander.Drain(verified);
+        }
+        return found;
+    }
+
+    private static async Task<byte[]> ReadBlobAsync(IImageSource source, Descriptor blob, CancellationToken ct)
+    {
+        using var raw = await source.OpenBlobAsync(blob, ct).ConfigureAwait(false);
+        using var verified = new VerifyingStream(raw, blob.Digest, blob.Size, null);
+        using var buffer = new MemoryStream();
+        await verified.CopyToAsync(buffer).ConfigureAwait(false);
+        return buffer.ToArray();
+    }
+}

@@ -1,0 +1,32 @@
+using System.Collections.Generic;
+using CseAirgap.Engine.Registry;
+
+namespace CseAirgap.Engine.Tkg;
+
+/// <summary>
+/// An imgpkg bundle's .imgpkg/images.yml (apiVersion imgpkg.carvel.dev/v1alpha1, kind ImagesLock): the images the
+/// bundle needs, each by digest.
+/// </summary>
+public static class ImagesLock
+{
+    public const string BundleLabel = "dev.carvel.imgpkg.bundle";
+    public const string LockPath = ".imgpkg/images.yml";
+
+    public static IReadOnlyList<ImageReference> Parse(string yaml, string target)
+    {
+        var tree = YamlTree.Parse(yaml, target);
+        var kind = YamlTree.Scalar(tree.Root, "kind");
+        if (kind != null && kind != "ImagesLock")
+            throw new RegistryException(RegistryErrorKind.InvalidInput, target, $"{target}: {LockPath} is a '{kind}', not an ImagesLock.");
+        var images = new List<ImageReference>();
+        foreach (var item in YamlTree.Items(YamlTree.Child(tree.Root, "images")))
+        {
+            var text = YamlTree.Scalar(item, "image");
+            if (text == null) continue;
+            if (!ImageReference.TryParse(text, out var reference, out var error) || reference!.Digest == null)
+                throw new RegistryException(RegistryErrorKind.InvalidInput, target, $"{target}: the lock names '{text}', which is not an image by digest ({error ?? "no digest"}).");
+            images.Add(reference);
+        }
+        return images;
+    }
+}
