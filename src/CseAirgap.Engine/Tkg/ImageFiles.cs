@@ -39,6 +39,13 @@ public static class ImageFiles
     {
         string? found = null;
         foreach (var layer in manifest.Blobs.Skip(1))
+            found = await WithRetriesAsync(() => ReadFromLayerAsync(source, layer, path, ct), ct).ConfigureAwait(false) ?? found;
+        return found;
+    }
+
+    private static async Task<string?> ReadFromLayerAsync(IImageSource source, Descriptor layer, string? path, CancellationToken ct)
+    {
+        string? found = null;
         {
             using var raw = await source.OpenBlobAsync(layer, ct).ConfigureAwait(false);
             using var verified = new VerifyingStream(raw, layer.Digest, layer.Size, null);
@@ -63,12 +70,32 @@ public static class ImageFiles
         return found;
     }
 
-    private static async Task<byte[]> ReadBlobAsync(IImageSource source, Descriptor blob, CancellationToken ct)
+    private static Task<byte[]> ReadBlobAsync(IImageSource source, Descriptor blob, CancellationToken ct) =>
+        WithRetriesAsync(async () =>
+        {
+            using var raw = await source.OpenBlobAsync(blob, ct).ConfigureAwait(false);
+            using var verified = new VerifyingStream(raw, blob.Digest, blob.Size, null);
+            using var buffer = new MemoryStream();
+            await verified.CopyToAsync(buffer).ConfigureAwait(false);
+            return buffer.ToArray();
+        }, ct);
+
+    /// <summary>The same bounded retries a blob copy gets: a dropped or corrupted read is read again.</summary>
+    private static async Task<T> WithRetriesAsync<T>(Func<Task<T>> read, CancellationToken ct)
     {
-        using var raw = await source.OpenBlobAsync(blob, ct).ConfigureAwait(false);
-        using var verified = new VerifyingStream(raw, blob.Digest, blob.Size, null);
-        using var buffer = new MemoryStream();
-        await verified.CopyToAsync(buffer).ConfigureAwait(false);
-        return buffer.ToArray();
+        var policy = new RetryPolicy();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await read().ConfigureAwait(false);
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested && attempt < policy.MaxAttempts &&
+                                      (e is DigestMismatchException || RetryPolicy.IsTransient(e) ||
+                                       e is RegistryException r && (r.Kind == RegistryErrorKind.Unreachable || r.Kind == RegistryErrorKind.ProtocolError)))
+            {
+                await Task.Delay(policy.DelayFor(attempt, null), ct).ConfigureAwait(false);
+            }
+        }
     }
 }
