@@ -58,6 +58,7 @@ function Invoke-Build {
     foreach ($dll in Get-ChildItem $publish -Filter *.dll | Where-Object Name -NE 'System.Management.Automation.dll') {
         Copy-Item $dll.FullName -Destination $(if ($dll.Name -eq 'CseAirgap.dll') { $moduleOut } else { $dependencies })
     }
+    Copy-NativeLibraries -Destination $dependencies
     Copy-Item (Join-Path $root 'src/CseAirgap.PowerShell/CseAirgap.Format.ps1xml') $moduleOut
     Copy-Item (Join-Path $root 'LICENSE') $moduleOut
     $manifest = Get-Content -Raw (Join-Path $root 'CseAirgap.psd1')
@@ -66,6 +67,23 @@ function Invoke-Build {
     # Help is built from docs/help in a pwsh of its own (it imports the module to read its metadata).
     Invoke-Native dotnet (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -File (Join-Path $root 'build/New-CseHelp.ps1') -ModulePath $moduleOut -Source (Join-Path $root 'docs/help')
     Write-Host "Built $moduleOut (version $(Get-ModuleVersion))"
+}
+
+function Copy-NativeLibraries([string] $Destination) {
+    # A netstandard2.0 publish leaves out NuGet's runtimes/<rid>/native files: SQLite's engine is copied for the
+    # platforms admins run PowerShell on, and found by the module's private load context (or, on Windows
+    # PowerShell, by SQLitePCLRaw's own probing of runtimes/ beside its assembly).
+    $version = ([xml](Get-Content -Raw (Join-Path $root 'Directory.Packages.props'))).Project.ItemGroup.PackageVersion |
+        Where-Object Include -EQ 'SQLitePCLRaw.bundle_e_sqlite3' | ForEach-Object Version
+    $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages' }
+    $runtimes = Join-Path $packages "sqlitepclraw.lib.e_sqlite3/$version/runtimes"
+    if (-not (Test-Path $runtimes)) { throw "SQLite's native libraries were not restored ($runtimes): run dotnet restore." }
+    foreach ($rid in 'linux-x64', 'linux-arm64', 'linux-musl-x64', 'osx-x64', 'osx-arm64', 'win-x64', 'win-arm64', 'win-x86') {
+        $native = Join-Path $runtimes "$rid/native"
+        if (-not (Test-Path $native)) { continue }
+        $target = New-Item -ItemType Directory -Force (Join-Path $Destination "runtimes/$rid/native")
+        Copy-Item (Join-Path $native '*') $target
+    }
 }
 
 function Invoke-Package {

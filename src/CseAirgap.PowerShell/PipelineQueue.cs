@@ -7,13 +7,14 @@ namespace CseAirgap.PowerShell;
 
 /// <summary>
 /// Runs a cmdlet's work on a task while every Write*, progress and verbose call happens on the pipeline thread:
-/// the work posts actions here, and <see cref="RunUntilDone"/> plays them back in order.
+/// the work posts actions here, and <see cref="RunUntilDone"/> plays them back in order. One queue may serve
+/// several pieces of work, one after the other.
 /// </summary>
 internal sealed class PipelineQueue : IDisposable
 {
     private readonly BlockingCollection<Action> _actions = new();
 
-    /// <summary>From any thread; dropped once the work has ended.</summary>
+    /// <summary>From any thread.</summary>
     public void Post(Action action)
     {
         try
@@ -25,17 +26,18 @@ internal sealed class PipelineQueue : IDisposable
         }
     }
 
-    /// <summary>Plays posted actions until the work ends, calls <paramref name="tick"/> every quarter second, then rethrows the work's failure.</summary>
+    /// <summary>Plays posted actions until the work has ended and nothing is left, calls <paramref name="tick"/> every quarter second, then rethrows the work's failure.</summary>
     public void RunUntilDone(Task work, Action? tick = null)
     {
-        work.ContinueWith(_ => _actions.CompleteAdding(), TaskScheduler.Default);
         var clock = Stopwatch.StartNew();
         long nextTick = 0;
         try
         {
-            while (!_actions.IsCompleted)
+            while (true)
             {
-                if (_actions.TryTake(out var action, 100)) action();
+                var done = work.IsCompleted;
+                if (_actions.TryTake(out var action, done ? 0 : 50)) action();
+                else if (done) break;
                 if (tick != null && clock.ElapsedMilliseconds >= nextTick)
                 {
                     nextTick = clock.ElapsedMilliseconds + 250;

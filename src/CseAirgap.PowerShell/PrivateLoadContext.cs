@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Reflection;
+using System.Runtime.InteropServices;
 using System.Runtime.Loader;
 
 namespace CseAirgap.PowerShell;
@@ -38,6 +39,25 @@ internal sealed class PrivateLoadContext : AssemblyLoadContext
 
     private static Assembly? ResolveEngine(AssemblyLoadContext context, AssemblyName name) =>
         name.Name == EngineAssembly && _instance != null ? _instance.LoadFromAssemblyName(name) : null;
+
+    /// <summary>
+    /// Native libraries our assemblies import (SQLite's e_sqlite3) come from Dependencies/runtimes/&lt;rid&gt;/native,
+    /// the layout NuGet packages use, for the platform this PowerShell runs on.
+    /// </summary>
+    protected override IntPtr LoadUnmanagedDll(string unmanagedDllName)
+    {
+        var path = NativeLibraryPath(_folder, unmanagedDllName);
+        return path != null ? LoadUnmanagedDllFromPath(path) : IntPtr.Zero;
+    }
+
+    internal static string? NativeLibraryPath(string folder, string name)
+    {
+        var os = RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? "win" : RuntimeInformation.IsOSPlatform(OSPlatform.OSX) ? "osx" : "linux";
+        var arch = RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant();
+        var file = os == "win" ? name + ".dll" : os == "osx" ? "lib" + name + ".dylib" : "lib" + name + ".so";
+        var path = Path.Combine(folder, "runtimes", $"{os}-{arch}", "native", file);
+        return File.Exists(path) ? path : null;
+    }
 
     protected override Assembly? Load(AssemblyName name)
     {

@@ -100,3 +100,17 @@ function Get-TestCatalog {
     }
     (Invoke-RestMethod "$($Registry.Url)/v2/_catalog?n=1000" -Headers $headers -SkipCertificateCheck).repositories
 }
+
+function Get-TestImageFile {
+    <# A file from an image's layers, pulled with skopeo and unpacked with tar (not the module); returns its path or $null. #>
+    param([Parameter(Mandatory)] $Registry, [Parameter(Mandatory)][string] $Reference, [Parameter(Mandatory)][string] $File)
+    $folder = Copy-SkopeoImage -Registry $Registry -Reference $Reference
+    $out = Join-Path $folder 'unpacked'
+    New-Item -ItemType Directory $out | Out-Null
+    $manifest = Get-Content -Raw (Join-Path $folder 'manifest.json') | ConvertFrom-Json
+    foreach ($layer in $manifest.layers) {
+        & tar -xzf (Join-Path $folder $layer.digest.Substring(7)) -C $out 2>$null
+    }
+    $path = Join-Path $out $File
+    if (Test-Path $path) { $path } else { $null }
+}

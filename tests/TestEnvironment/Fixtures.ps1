@@ -56,6 +56,9 @@ function New-FixtureLayer {
             }
             finally { $stream.Dispose() }
         }
+        elseif ($spec.Content -is [byte[]]) {
+            [IO.File]::WriteAllBytes($full, $spec.Content)
+        }
         else {
             [IO.File]::WriteAllText($full, [string]$spec.Content)
         }
@@ -217,6 +220,7 @@ function New-CseTestFixtureSet {
     }
 
     $tkg = Add-TkgFixtures -Store $store -Images $images -Layer $app
+    $plugins = Add-PluginFixtures -Store $store -Images $images -Work (Join-Path $Environment.Root 'fixtures/plugins')
 
     $pushed = [Collections.Generic.List[object]]::new()
     foreach ($reference in $images.Keys) {
@@ -225,6 +229,7 @@ function New-CseTestFixtureSet {
     }
     @{
         Tkg          = $tkg
+        Plugins      = $plugins
         Images       = $pushed
         Dependencies = $artifactLists
         Mirrors      = @{ $script:VmwareHost = $mirrors[$script:VmwareHost].Url; $script:K8sHost = $mirrors[$script:K8sHost].Url }
@@ -417,5 +422,84 @@ tkr-package:
         Expected = @($expected | Sort-Object -Unique)
         Bundles  = $bundles
         NestedBundle = @{ Reference = "$repo/packages/core/calico@$($calico.digest)"; Locked = "$repo/packages/core/calico-images@$($calicoImages.digest)" }
+    }
+}
+
+function Add-PluginFixtures {
+    <#
+    .SYNOPSIS
+        A synthetic Tanzu CLI plug-in inventory in tanzu-cli's real schema, written with the sqlite3 command: groups
+        vmware-tkg/default v2.4.1 and v2.5.0 (one plug-in named by a shortened version), a hidden group version and
+        another vendor's group, plug-in images (one binary in one layer) for linux and windows, and the inventory
+        and metadata images. Adds the images to -Images; returns what the tests expect.
+    #>
+    param([string] $Store, $Images, [string] $Work)
+    New-Item -ItemType Directory -Force $Work | Out-Null
+    $folder = "$script:VmwareHost/tanzu_cli/plugins"
+    $platforms = @(@{ OS = 'linux'; Arch = 'amd64' }, @{ OS = 'windows'; Arch = 'amd64' })
+    $binaries = @(
+        @{ Name = 'cluster'; Target = 'kubernetes'; Version = 'v0.29.0' }
+        @{ Name = 'telemetry'; Target = 'global'; Version = 'v0.29.0' }
+        @{ Name = 'cluster'; Target = 'kubernetes'; Version = 'v0.30.1' }
+        @{ Name = 'kubernetes-release'; Target = 'kubernetes'; Version = 'v0.30.1' }
+        @{ Name = 'telemetry'; Target = 'global'; Version = 'v0.30.0' }
+        @{ Name = 'telemetry'; Target = 'global'; Version = 'v0.30.2' }
+        @{ Name = 'mission-control'; Target = 'mission-control'; Version = 'v1.0.0' }
+    )
+    $groups = @(
+        @{ Vendor = 'vmware'; Publisher = 'tkg'; Name = 'default'; Version = 'v2.4.1'; Hidden = 'false'; Plugins = @(@('cluster', 'kubernetes', 'v0.29.0'), @('telemetry', 'global', 'v0.29.0')) }
+        @{ Vendor = 'vmware'; Publisher = 'tkg'; Name = 'default'; Version = 'v2.5.0'; Hidden = 'false'; Plugins = @(@('cluster', 'kubernetes', 'v0.30.1'), @('kubernetes-release', 'kubernetes', 'v0.30.1'), @('telemetry', 'global', 'v0.30')) }
+        @{ Vendor = 'vmware'; Publisher = 'tkg'; Name = 'default'; Version = 'v2.5.9'; Hidden = 'true'; Plugins = @(,@('cluster', 'kubernetes', 'v0.30.1')) }
+        @{ Vendor = 'vmware'; Publisher = 'tmc'; Name = 'default'; Version = 'v1.0.0'; Hidden = 'false'; Plugins = @(,@('mission-control', 'mission-control', 'v1.0.0')) }
+    )
+    $sql = [Collections.Generic.List[string]]::new()
+    $sql.Add(@'
+CREATE TABLE IF NOT EXISTS "PluginBinaries" (
+    "PluginName" TEXT NOT NULL, "Target" TEXT NOT NULL, "RecommendedVersion" TEXT NOT NULL, "Version" TEXT NOT NULL,
+    "Hidden" TEXT NOT NULL, "Description" TEXT NOT NULL, "Publisher" TEXT NOT NULL, "Vendor" TEXT NOT NULL,
+    "OS" TEXT NOT NULL, "Architecture" TEXT NOT NULL, "Digest" TEXT NOT NULL, "URI" TEXT NOT NULL,
+    PRIMARY KEY("PluginName", "Target", "Version", "OS", "Architecture"));
+CREATE TABLE IF NOT EXISTS "PluginGroups" (
+    "Vendor" TEXT NOT NULL, "Publisher" TEXT NOT NULL, "GroupName" TEXT NOT NULL, "GroupVersion" TEXT NOT NULL,
+    "Description" TEXT NOT NULL, "PluginName" TEXT NOT NULL, "Target" TEXT NOT NULL, "PluginVersion" TEXT NOT NULL,
+    "Mandatory" TEXT NOT NULL, "Hidden" TEXT NOT NULL,
+    PRIMARY KEY("Vendor", "Publisher", "GroupName", "GroupVersion", "PluginName", "Target"));
+'@)
+    $seed = 300
+    $pluginDigests = @{}
+    foreach ($b in $binaries) {
+        $publisher = if ($b.Name -eq 'mission-control') { 'tmc' } else { 'tkg' }
+        foreach ($p in $platforms) {
+            $file = "tanzu-$($b.Name)-$($p.OS)_$($p.Arch)" + $(if ($p.OS -eq 'windows') { '.exe' } else { '' })
+            $layer = New-FixtureLayer -Store $Store -Seed ($seed++) -Files @{ $file = @{ Content = 4KB; Mode = '755' } }
+            $image = New-FixtureImage -Store $Store -Format Oci -Layers @($layer)
+            $uri = "vmware/$publisher/$($p.OS)/$($p.Arch)/$($b.Target)/$($b.Name):$($b.Version)"
+            $Images["$folder/$uri"] = $image
+            $pluginDigests["$folder/$uri"] = $image.digest
+            $sql.Add("INSERT INTO PluginBinaries VALUES ('$($b.Name)','$($b.Target)','','$($b.Version)','false','The $($b.Name) plug-in','$publisher','vmware','$($p.OS)','$($p.Arch)','$(('{0:x64}' -f $seed))','$uri');")
+        }
+    }
+    foreach ($g in $groups) {
+        foreach ($p in $g.Plugins) {
+            $sql.Add("INSERT INTO PluginGroups VALUES ('$($g.Vendor)','$($g.Publisher)','$($g.Name)','$($g.Version)','Plugins for TKG','$($p[0])','$($p[1])','$($p[2])','true','$($g.Hidden)');")
+        }
+    }
+    $db = Join-Path $Work 'plugin_inventory.db'
+    Set-Content (Join-Path $Work 'inventory.sql') $sql
+    & bash -c "sqlite3 '$db' < '$(Join-Path $Work 'inventory.sql')'"
+    if ($LASTEXITCODE -ne 0) { throw 'sqlite3 could not write the fixture inventory' }
+    $metadata = Join-Path $Work 'plugin_inventory_metadata.db'
+    & sqlite3 $metadata 'CREATE TABLE IF NOT EXISTS "AvailablePluginBinaries" ("PluginName" TEXT NOT NULL, "Target" TEXT NOT NULL, "Version" TEXT NOT NULL, PRIMARY KEY("PluginName", "Target", "Version")); CREATE TABLE IF NOT EXISTS "AvailablePluginGroups" ("Vendor" TEXT NOT NULL, "Publisher" TEXT NOT NULL, "GroupName" TEXT NOT NULL, "GroupVersion" TEXT NOT NULL, PRIMARY KEY("Vendor", "Publisher", "GroupName", "GroupVersion"));'
+    $dbLayer = New-FixtureLayer -Store $Store -Seed 390 -Files @{ 'plugin_inventory.db' = @{ Content = [IO.File]::ReadAllBytes($db) } }
+    $Images["$folder/plugin-inventory:latest"] = New-FixtureImage -Store $Store -Format Oci -Layers @($dbLayer)
+    $metaLayer = New-FixtureLayer -Store $Store -Seed 391 -Files @{ 'plugin_inventory_metadata.db' = @{ Content = [IO.File]::ReadAllBytes($metadata) } }
+    $Images["$folder/plugin-inventory-metadata:latest"] = New-FixtureImage -Store $Store -Format Oci -Layers @($metaLayer)
+    @{
+        Folder = $folder
+        Images = $pluginDigests
+        Expected = @{
+            'v2.5.0' = @('cluster:v0.30.1', 'kubernetes-release:v0.30.1', 'telemetry:v0.30.2')
+            'v2.4.1' = @('cluster:v0.29.0', 'telemetry:v0.29.0')
+        }
     }
 }

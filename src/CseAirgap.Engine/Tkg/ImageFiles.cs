@@ -14,7 +14,7 @@ namespace CseAirgap.Engine.Tkg;
 /// <summary>Small files carried by images (BOMs, locks, compatibility lists) and their labels, read without unpacking to disk.</summary>
 public static class ImageFiles
 {
-    private const long MaxFileBytes = 16 * 1024 * 1024;
+    private const long MaxFileBytes = 256 * 1024 * 1024;
 
     /// <summary>The image config's labels (empty for an index or a config without any).</summary>
     public static async Task<System.Collections.Generic.IReadOnlyDictionary<string, string>> LabelsAsync(IImageSource source, ManifestDocument manifest, CancellationToken ct)
@@ -37,15 +37,22 @@ public static class ImageFiles
     /// </summary>
     public static async Task<string?> ReadFileAsync(IImageSource source, ManifestDocument manifest, string? path, CancellationToken ct)
     {
-        string? found = null;
+        var bytes = await ReadFileBytesAsync(source, manifest, path, ct).ConfigureAwait(false);
+        return bytes == null ? null : Encoding.UTF8.GetString(bytes);
+    }
+
+    /// <summary>As <see cref="ReadFileAsync"/>, for binary files (a SQLite database).</summary>
+    public static async Task<byte[]?> ReadFileBytesAsync(IImageSource source, ManifestDocument manifest, string? path, CancellationToken ct)
+    {
+        byte[]? found = null;
         foreach (var layer in manifest.Blobs.Skip(1))
             found = await WithRetriesAsync(() => ReadFromLayerAsync(source, layer, path, ct), ct).ConfigureAwait(false) ?? found;
         return found;
     }
 
-    private static async Task<string?> ReadFromLayerAsync(IImageSource source, Descriptor layer, string? path, CancellationToken ct)
+    private static async Task<byte[]?> ReadFromLayerAsync(IImageSource source, Descriptor layer, string? path, CancellationToken ct)
     {
-        string? found = null;
+        byte[]? found = null;
         {
             using var raw = await source.OpenBlobAsync(layer, ct).ConfigureAwait(false);
             using var verified = new VerifyingStream(raw, layer.Digest, layer.Size, null);
@@ -60,7 +67,7 @@ public static class ImageFiles
                 {
                     using var buffer = new MemoryStream();
                     reader.CopyDataTo(buffer);
-                    found = Encoding.UTF8.GetString(buffer.ToArray());
+                    found = buffer.ToArray();
                 }
             }
             // To the end of the blob, so its digest is checked; later layers win, as when the image is unpacked.

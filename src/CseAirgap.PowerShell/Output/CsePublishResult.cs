@@ -13,9 +13,9 @@ public enum CsePublishStatus
 public sealed class CsePublishResult
 {
     internal CsePublishResult(string source, string destination, string? digest, CsePublishStatus status, long bytesCopied, long bytesReused, TimeSpan duration, int platforms,
-        bool isBundle = false, int bundleImages = 0)
+        bool isBundle = false, int bundleImages = 0, string? kind = null)
     {
-        Kind = isBundle ? "Bundle" : "Image";
+        Kind = kind ?? (isBundle ? "Bundle" : "Image");
         BundleImages = bundleImages;
         Source = source;
         Destination = destination;
@@ -43,7 +43,7 @@ public sealed class CsePublishResult
     /// <summary>Platforms copied with an index (0 for a single-platform image).</summary>
     public int Platforms { get; }
 
-    /// <summary>Image, or Bundle for an imgpkg bundle (whose images were copied into its repository first).</summary>
+    /// <summary>Image; Bundle for an imgpkg bundle (whose images were copied into its repository first); Inventory for the Tanzu CLI plug-in inventory.</summary>
     public string Kind { get; }
 
     /// <summary>For a bundle: the images of its lock (nested bundles' included) copied with it.</summary>

@@ -1,0 +1,111 @@
+using System;
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+using CseAirgap.Engine.Copy;
+using CseAirgap.Engine.Plugins;
+using CseAirgap.Engine.Registry;
+using CseAirgap.PowerShell.Completion;
+using CseAirgap.PowerShell.Output;
+
+namespace CseAirgap.PowerShell.Commands;
+
+/// <summary>The Tanzu CLI plug-ins (and images) of the vmware-tkg/default group at some TKG versions, as Publish-CseTanzuPlugin would publish them.</summary>
+[Cmdlet(VerbsCommon.Get, "CseTanzuPlugin")]
+[OutputType(typeof(CseTanzuPlugin))]
+public sealed class GetCseTanzuPluginCommand : PSCmdlet
+{
+    private readonly CancellationTokenSource _stop = new();
+
+    [Parameter(Mandatory = true, Position = 0)]
+    [ArgumentCompleter(typeof(TkgVersionCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string[] TkgVersion { get; set; } = null!;
+
+    [Parameter]
+    [ValidateSet("linux", "windows", "darwin")]
+    public string[]? OperatingSystem { get; set; }
+
+    [Parameter]
+    [ValidateSet("amd64", "arm64")]
+    public string[]? Architecture { get; set; }
+
+    [Parameter]
+    public object? SourceMirror { get; set; }
+
+    [Parameter]
+    [Credential]
+    public PSCredential? SourceCredential { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? CaCertificate { get; set; }
+
+    [Parameter]
+    public SwitchParameter SkipCertificateCheck { get; set; }
+
+    protected override void EndProcessing()
+    {
+        using var queue = new PipelineQueue();
+        var plan = TanzuPluginPlanning.Create(this, queue, TkgVersion, OperatingSystem, Architecture, SourceMirror, SourceCredential, CaCertificate, SkipCertificateCheck, _stop.Token, out var session);
+        using (session)
+        using (plan)
+        {
+            if (plan == null) return;
+            foreach (var image in plan.Images)
+                WriteObject(TanzuPluginPlanning.ToOutput(image));
+        }
+    }
+
+    protected override void StopProcessing() => _stop.Cancel();
+}
+
+/// <summary>The planning step both plug-in cmdlets share: settings, then the inventory read and the selection.</summary>
+internal static class TanzuPluginPlanning
+{
+    public static TanzuPluginPlan? Create(PSCmdlet cmdlet, PipelineQueue queue, string[] tkgVersions, string[]? os, string[]? arch, object? sourceMirror,
+        PSCredential? sourceCredential, string[]? caCertificate, bool skipCertificateCheck, CancellationToken ct, out RegistrySession? session)
+    {
+        session = null;
+        RegistrySessionOptions options;
+        SourceMirrors mirrors;
+        try
+        {
+            options = RegistryParameters.SessionOptions(cmdlet, caCertificate, skipCertificateCheck, line => queue.Post(() => cmdlet.WriteVerbose(line)));
+            mirrors = RegistryParameters.Mirrors(sourceMirror);
+        }
+        catch (Exception e) when (e is RegistryException || e is FormatException || e is PSArgumentException)
+        {
+            cmdlet.ThrowTerminatingError(RegistryParameters.SettingsError(e, sourceMirror ?? (object?)caCertificate));
+            return null;
+        }
+        var created = new RegistrySession(options);
+        session = created;
+        var open = Opener(created, mirrors, sourceCredential);
+        var work = Task.Run(() => TanzuPluginPlan.CreateAsync(open, tkgVersions, os, arch, ct));
+        try
+        {
+            queue.RunUntilDone(work);
+            return work.Result;
+        }
+        catch (OperationCanceledException)
+        {
+            throw new PipelineStoppedException();
+        }
+        catch (RegistryException e)
+        {
+            cmdlet.WriteError(RegistryErrors.ToErrorRecord(e, string.Join(",", tkgVersions)));
+            return null;
+        }
+    }
+
+    public static Func<ImageReference, IImageSource> Opener(RegistrySession session, SourceMirrors mirrors, PSCredential? credential) => reference =>
+    {
+        var (address, fetch) = mirrors.Resolve(reference);
+        return new RegistryImageSource(session.For(address, RegistryParameters.CredentialFor(credential, address.Host)), fetch);
+    };
+
+    public static CseTanzuPlugin ToOutput(PluginImage image) => new(image.Binary.Get("PluginName"), image.Binary.Get("Target"), image.Binary.Get("Version"),
+        image.Binary.Get("OS"), image.Binary.Get("Architecture"), image.Image.ToString(), image.Uri, image.Groups);
+}
