@@ -85,8 +85,17 @@ Describe 'Publish-CseTanzuPlugin' {
         (Read-Inventory $Base 'SELECT COUNT(*) FROM PluginBinaries') | Should -Be '10'
     }
 
-    It 'is found by Test-CseRegistryLayout' {
-        (Test-CseRegistryLayout -Registry $Base -Credential (Get-CseTestCredential) -CaCertificate $Ca | Where-Object Check -EQ 'PluginInventory').Status | Should -Be 'Passed'
+    It 'is found by Test-CseRegistryLayout, which checks every image the inventory lists' {
+        $checks = Test-CseRegistryLayout -Registry $Base -Credential (Get-CseTestCredential) -CaCertificate $Ca
+        ($checks | Where-Object Check -EQ 'PluginInventory').Status | Should -Be 'Passed'
+        ($checks | Where-Object Check -EQ 'PluginImages').Status | Should -Be 'Passed'
+        # skopeo removes one listed image: the check must notice.
+        $victim = ($First | Where-Object Kind -EQ 'Image' | Select-Object -First 1).Destination
+        & skopeo --insecure-policy delete --cert-dir $Environment.CertDir --creds "cse-admin:$($env:CSEAIRGAP_TEST_ADMIN_PASSWORD)" "docker://$victim" 2>&1 | Out-Null
+        $LASTEXITCODE | Should -Be 0
+        $after = Test-CseRegistryLayout -Registry $Base -Credential (Get-CseTestCredential) -CaCertificate $Ca | Where-Object Check -EQ 'PluginImages'
+        $after.Status | Should -Be 'Failed'
+        $after.Detail | Should -Match 'missing'
     }
 
     It 'writes nothing with -WhatIf' {

@@ -13,9 +13,14 @@ BeforeAll {
         $Dependencies | Where-Object { $ref = $_; -not ($Skip | Where-Object { $ref -like $_ }) } |
             Publish-CseDependency -Registry $base -Credential $Admin -SourceMirror $Mirror -CaCertificate $Ca | Out-Null
         if (-not $NoInventory) {
-            $probe = Get-TestFixture -Like '*/tkg/kube-rbac-proxy:*'
-            Invoke-CseTestSkopeo copy --quiet --preserve-digests @(Get-CseTestSkopeoArgs -Registry (Assert-CseTestService 'source') -Side src) `
-                @(Get-CseTestSkopeoArgs -Registry $Registry -Side dest -Credential) "docker://$($probe.Location)" "docker://$(($base -replace '^https?://', ''))/tanzu_cli/plugins/plugin-inventory:latest" | Out-Null
+            # The fixture inventory and every plug-in image it lists, copied by skopeo.
+            $source = Assert-CseTestService 'source'
+            $plugins = (Get-CseTestEnvironment).Fixtures.Plugins
+            foreach ($reference in @("$($plugins.Folder)/plugin-inventory:latest") + @($plugins.Images.Keys)) {
+                $fixture = Get-TestFixture -Like $reference
+                Invoke-CseTestSkopeo copy --quiet --preserve-digests @(Get-CseTestSkopeoArgs -Registry $source -Side src) @(Get-CseTestSkopeoArgs -Registry $Registry -Side dest -Credential) `
+                    "docker://$($fixture.Location)" "docker://$(($base -replace '^https?://', ''))/$($fixture.Repository):$($fixture.Tag)" | Out-Null
+            }
         }
         $base
     }
@@ -99,9 +104,9 @@ Describe 'Test-CseRegistryLayout' {
         $target = Assert-CseTestService 'token'
         $base = New-PublishedBase $target -Skip '*/tkg/*'
         $text = Test-CseRegistryLayout -Registry $base -Credential $Admin -CaCertificate $Ca | Out-String -Width 300
-        $text | Should -Match 'Status: Failed: 1 of 5 checks'
-        $text | Should -Match 'Status: Passed: 4 of 5 checks'
-        $text.IndexOf('Failed: 1 of') | Should -BeLessThan $text.IndexOf('Passed: 4 of')
+        $text | Should -Match 'Status: Failed: 1 of 6 checks'
+        $text | Should -Match 'Status: Passed: 5 of 6 checks'
+        $text.IndexOf('Failed: 1 of') | Should -BeLessThan $text.IndexOf('Passed: 5 of')
     }
 }
 

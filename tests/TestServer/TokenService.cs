@@ -74,7 +74,7 @@ internal sealed class TokenService(Options options)
                 // Like a project the account cannot read from elsewhere: a repository under "sealed/" is never
                 // granted as the second scope of a request, which is how a client asks to mount from it.
                 var granted = asked.Where(a => type == "repository" && !(secondary && name.StartsWith("sealed/"))
-                                               && (a == "pull" || (a == "push" && canPush && !name.StartsWith("locked/")))
+                                               && (a == "pull" || ((a == "push" || a == "delete") && canPush && !name.StartsWith("locked/")))
                                             || type == "registry" && subject.Length > 0).ToArray();
                 access.Add(new { type, name, actions = granted });
             }

@@ -3,7 +3,11 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using System.IO;
+using CseAirgap.Engine.Copy;
+using CseAirgap.Engine.Plugins;
 using CseAirgap.Engine.Registry;
+using CseAirgap.Engine.Tkg;
 
 namespace CseAirgap.Engine.Checks;
 
@@ -15,7 +19,8 @@ namespace CseAirgap.Engine.Checks;
 public sealed class LayoutInspector
 {
     public static readonly string[] Groups = { "tkg", "vmware-cloud-director", "tanzu_cli" };
-    public const string PluginInventory = "tanzu_cli/plugins/plugin-inventory";
+    public const string PluginsFolder = "tanzu_cli/plugins";
+    public const string PluginInventory = PluginsFolder + "/plugin-inventory";
 
     private readonly RegistryAddress _base;
     private readonly RegistryClient _registry;
@@ -73,9 +78,45 @@ public sealed class LayoutInspector
             : new CheckResult("PluginInventory", $"{_base.Host}/{inventory}:latest", CheckStatus.Failed,
                 "Missing: TKG 2.3.1, 2.4 and 2.5 clusters need the Tanzu CLI plug-ins here. Publish them (procedure step 5)."));
 
+        if (inventoryDigest != null) results.Add(await CheckInventoryImagesAsync(prefix, inventory, ct).ConfigureAwait(false));
+
         var perDependency = await Task.WhenAll(dependencies.Select(d => CheckDependencyAsync(d, ct))).ConfigureAwait(false);
         foreach (var list in perDependency) results.AddRange(list);
         return results;
+    }
+
+    /// <summary>Every plug-in image the inventory lists must be beside it: the Tanzu CLI installs from those URIs.</summary>
+    private async Task<CheckResult> CheckInventoryImagesAsync(string prefix, string inventory, CancellationToken ct)
+    {
+        var target = $"{_base.Host}/{inventory}:latest";
+        var work = Path.Combine(Path.GetTempPath(), "cseairgap-inventory-" + Guid.NewGuid().ToString("N").Substring(0, 8) + ".db");
+        try
+        {
+            var source = new RegistryImageSource(_registry, new ImageReference(_base.Host, inventory, "latest", null));
+            var manifest = await source.GetTopManifestAsync(ct).ConfigureAwait(false);
+            var bytes = await ImageFiles.ReadFileBytesAsync(source, manifest, PluginInventoryDatabase.InventoryFile, ct).ConfigureAwait(false);
+            if (bytes == null) return new CheckResult("PluginImages", target, CheckStatus.Failed, $"The inventory holds no {PluginInventoryDatabase.InventoryFile}.");
+            File.WriteAllBytes(work, bytes);
+            var uris = PluginInventoryDatabase.ReadAll(work, "PluginBinaries", target).Select(r => r.Get("URI")).Where(u => u.Length > 0).Distinct().ToList();
+            var missing = new List<string>();
+            foreach (var uri in uris)
+            {
+                var reference = ImageReference.Parse($"{_base.Host}/{prefix}{LayoutInspector.PluginsFolder}/{uri}");
+                if (await _registry.HeadManifestAsync(reference.Repository, reference.ManifestReference, RegistryScope.Pull(reference.Repository), ct).ConfigureAwait(false) == null)
+                    missing.Add(uri);
+            }
+            return missing.Count == 0
+                ? new CheckResult("PluginImages", target, CheckStatus.Passed, $"All {uris.Count} plug-in images the inventory lists are there.")
+                : new CheckResult("PluginImages", target, CheckStatus.Failed, $"{missing.Count} of {uris.Count} plug-in images the inventory lists are missing, such as {missing[0]}. Run Publish-CseTanzuPlugin again.");
+        }
+        catch (RegistryException e)
+        {
+            return new CheckResult("PluginImages", target, CheckStatus.Warning, $"The inventory could not be read: {e.Message}");
+        }
+        finally
+        {
+            if (File.Exists(work)) File.Delete(work);
+        }
     }
 
     private async Task<CheckResult> CheckApiAsync(CancellationToken ct)
