@@ -2,6 +2,7 @@ using System;
 using System.Collections;
 using System.Collections.Generic;
 using System.Management.Automation;
+using CseAirgap.Engine.Copy;
 using CseAirgap.Engine.Registry;
 
 namespace CseAirgap.PowerShell;
@@ -41,6 +42,30 @@ internal static class RegistryParameters
     /// <summary>The credential for a registry: the one given, else the Docker config file's, else none.</summary>
     public static System.Net.NetworkCredential? CredentialFor(PSCredential? given, string host) =>
         given?.GetNetworkCredential() ?? DockerConfigCredentials.Find(host);
+
+    /// <summary>
+    /// The session settings and mirrors of a command, or a terminating error naming what is wrong with them
+    /// (a missing CA file, a mirror that is not a registry address).
+    /// </summary>
+    public static (RegistrySessionOptions Options, SourceMirrors Mirrors) Create(PSCmdlet cmdlet, PipelineQueue queue, string[]? caCertificate, bool skipCertificateCheck, object? sourceMirror)
+    {
+        try
+        {
+            return (SessionOptions(cmdlet, caCertificate, skipCertificateCheck, line => queue.Post(() => cmdlet.WriteVerbose(line))), Mirrors(sourceMirror));
+        }
+        catch (Exception e) when (e is RegistryException || e is FormatException || e is PSArgumentException)
+        {
+            cmdlet.ThrowTerminatingError(SettingsError(e, sourceMirror ?? (object?)caCertificate));
+            throw; // not reached: ThrowTerminatingError throws
+        }
+    }
+
+    /// <summary>Where a source image is read: its mirror when there is one, with the source credential or the Docker config's.</summary>
+    public static Func<ImageReference, IImageSource> SourceOpener(RegistrySession session, SourceMirrors mirrors, PSCredential? credential) => reference =>
+    {
+        var (address, fetch) = mirrors.Resolve(reference);
+        return new RegistryImageSource(session.For(address, CredentialFor(credential, address.Host)), fetch);
+    };
 
     /// <summary>A terminating error for settings that stop everything before any work.</summary>
     public static ErrorRecord SettingsError(Exception e, object? target) =>

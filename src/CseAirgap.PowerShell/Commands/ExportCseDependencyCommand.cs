@@ -71,26 +71,15 @@ public sealed class ExportCseDependencyCommand : PSCmdlet
             ThrowTerminatingError(new ErrorRecord(new PSArgumentException("-MaxPartSize splits a .tar export: give a -Path that ends in .tar."), "MaxPartSizeNeedsTar", ErrorCategory.InvalidArgument, Path));
 
         using var queue = new PipelineQueue();
-        RegistrySessionOptions options;
-        SourceMirrors mirrors;
-        try
-        {
-            options = RegistryParameters.SessionOptions(this, CaCertificate, SkipCertificateCheck, line => queue.Post(() => WriteVerbose(line)));
-            mirrors = RegistryParameters.Mirrors(SourceMirror);
-        }
-        catch (Exception e) when (e is RegistryException || e is FormatException || e is PSArgumentException)
-        {
-            ThrowTerminatingError(RegistryParameters.SettingsError(e, SourceMirror ?? (object?)CaCertificate));
-            return;
-        }
+        var (options, mirrors) = RegistryParameters.Create(this, queue, CaCertificate, SkipCertificateCheck, SourceMirror);
 
         using var session = new RegistrySession(options);
+        var open = RegistryParameters.SourceOpener(session, mirrors, SourceCredential);
         var jobs = new List<ImageCopyJob>();
         foreach (var dependency in _pending)
         {
             var source = dependency.ToImageReference();
-            var (address, fetch) = mirrors.Resolve(source);
-            jobs.Add(new ImageCopyJob(source, new RegistryImageSource(session.For(address, RegistryParameters.CredentialFor(SourceCredential, address.Host)), fetch), source));
+            jobs.Add(new ImageCopyJob(source, open(source), source));
         }
 
         IExportTarget target;
@@ -105,13 +94,9 @@ public sealed class ExportCseDependencyCommand : PSCmdlet
         }
         using (target)
         {
-            var exporter = new DependencyExporter(target, options.Retry, options.Log, reference =>
-            {
-                var (address, fetch) = mirrors.Resolve(reference);
-                return new RegistryImageSource(session.For(address, RegistryParameters.CredentialFor(SourceCredential, address.Host)), fetch);
-            });
+            var exporter = new DependencyExporter(target, options.Retry, options.Log, open);
             var progress = new CopyProgress(jobs.Count);
-            var run = Task.Run(() => exporter.RunAsync(jobs, ThrottleLimit, progress, o => queue.Post(() => Write(o, path)), _stop.Token));
+            var run = Task.Run(() => exporter.RunAsync(jobs, ThrottleLimit, progress, o => queue.Post(() => PublishResults.Write(this, o, $"{path}:{o.Job.Source}")), _stop.Token));
             var activity = $"Exporting to {path}";
             try
             {
@@ -131,11 +116,4 @@ public sealed class ExportCseDependencyCommand : PSCmdlet
     }
 
     protected override void StopProcessing() => _stop.Cancel();
-
-    private void Write(ImageCopyOutcome o, string path)
-    {
-        if (o.Error != null) WriteError(RegistryErrors.ToErrorRecord(o.Error, o.Job.Source.ToString()));
-        var status = o.Status == CopyStatus.Copied ? CsePublishStatus.Copied : o.Status == CopyStatus.AlreadyPresent ? CsePublishStatus.AlreadyPresent : CsePublishStatus.Failed;
-        WriteObject(new CsePublishResult(o.Job.Source.ToString(), $"{path}:{o.Job.Source}", o.Digest, status, o.BytesCopied, o.BytesReused, o.Duration, o.Platforms, o.IsBundle, o.BundleImages));
-    }
 }

@@ -68,21 +68,10 @@ internal static class TanzuPluginPlanning
         PSCredential? sourceCredential, string[]? caCertificate, bool skipCertificateCheck, CancellationToken ct, out RegistrySession? session)
     {
         session = null;
-        RegistrySessionOptions options;
-        SourceMirrors mirrors;
-        try
-        {
-            options = RegistryParameters.SessionOptions(cmdlet, caCertificate, skipCertificateCheck, line => queue.Post(() => cmdlet.WriteVerbose(line)));
-            mirrors = RegistryParameters.Mirrors(sourceMirror);
-        }
-        catch (Exception e) when (e is RegistryException || e is FormatException || e is PSArgumentException)
-        {
-            cmdlet.ThrowTerminatingError(RegistryParameters.SettingsError(e, sourceMirror ?? (object?)caCertificate));
-            return null;
-        }
+        var (options, mirrors) = RegistryParameters.Create(cmdlet, queue, caCertificate, skipCertificateCheck, sourceMirror);
         var created = new RegistrySession(options);
         session = created;
-        var open = Opener(created, mirrors, sourceCredential);
+        var open = RegistryParameters.SourceOpener(created, mirrors, sourceCredential);
         var work = Task.Run(() => TanzuPluginPlan.CreateAsync(open, tkgVersions, os, arch, ct));
         try
         {
@@ -99,12 +88,6 @@ internal static class TanzuPluginPlanning
             return null;
         }
     }
-
-    public static Func<ImageReference, IImageSource> Opener(RegistrySession session, SourceMirrors mirrors, PSCredential? credential) => reference =>
-    {
-        var (address, fetch) = mirrors.Resolve(reference);
-        return new RegistryImageSource(session.For(address, RegistryParameters.CredentialFor(credential, address.Host)), fetch);
-    };
 
     public static CseTanzuPlugin ToOutput(PluginImage image) => new(image.Binary.Get("PluginName"), image.Binary.Get("Target"), image.Binary.Get("Version"),
         image.Binary.Get("OS"), image.Binary.Get("Architecture"), image.Image.ToString(), image.Uri, image.Groups);

@@ -45,24 +45,13 @@ public sealed class GetCseTkgDependencyCommand : PSCmdlet
     protected override void ProcessRecord()
     {
         using var queue = new PipelineQueue();
-        RegistrySessionOptions options;
-        SourceMirrors mirrors;
-        try
-        {
-            options = RegistryParameters.SessionOptions(this, CaCertificate, SkipCertificateCheck, line => queue.Post(() => WriteVerbose(line)));
-            mirrors = RegistryParameters.Mirrors(SourceMirror);
-        }
-        catch (Exception e) when (e is RegistryException || e is FormatException || e is PSArgumentException)
-        {
-            ThrowTerminatingError(RegistryParameters.SettingsError(e, SourceMirror ?? (object?)CaCertificate));
-            return;
-        }
+        var (options, mirrors) = RegistryParameters.Create(this, queue, CaCertificate, SkipCertificateCheck, SourceMirror);
         using var session = new RegistrySession(options);
+        var open = RegistryParameters.SourceOpener(session, mirrors, SourceCredential);
         var resolver = new TkgDependencyResolver(reference =>
         {
-            var (address, fetch) = mirrors.Resolve(reference);
-            var client = session.For(address, RegistryParameters.CredentialFor(SourceCredential, address.Host));
-            return (new RegistryImageSource(client, fetch), client, fetch.Repository);
+            var source = (RegistryImageSource)open(reference);
+            return (source, source.Client, source.Fetch.Repository);
         }, options.Log);
 
         var work = Task.Run(async () =>

@@ -120,21 +120,11 @@ public sealed class PublishCseDependencyCommand : PSCmdlet
     {
         if (_pending.Count == 0) return;
         using var queue = new PipelineQueue();
-        RegistrySessionOptions options;
-        SourceMirrors mirrors;
-        try
-        {
-            options = RegistryParameters.SessionOptions(this, CaCertificate, SkipCertificateCheck, line => queue.Post(() => WriteVerbose(line)));
-            mirrors = RegistryParameters.Mirrors(SourceMirror);
-        }
-        catch (Exception e) when (e is RegistryException || e is FormatException || e is PSArgumentException)
-        {
-            ThrowTerminatingError(RegistryParameters.SettingsError(e, SourceMirror ?? (object?)CaCertificate));
-            return;
-        }
+        var (options, mirrors) = RegistryParameters.Create(this, queue, CaCertificate, SkipCertificateCheck, SourceMirror);
 
         using var session = new RegistrySession(options);
         var destination = session.For(_base, RegistryParameters.CredentialFor(Credential, _base.Host));
+        var open = RegistryParameters.SourceOpener(session, mirrors, SourceCredential);
         var jobs = new List<ImageCopyJob>();
         foreach (var (dependency, target) in _pending)
         {
@@ -145,20 +135,13 @@ public sealed class PublishCseDependencyCommand : PSCmdlet
                 jobs.Add(new ImageCopyJob(source, new LayoutImageSource(_export, image), target));
                 continue;
             }
-            var (address, fetch) = mirrors.Resolve(source);
-            jobs.Add(new ImageCopyJob(source, new RegistryImageSource(session.For(address, RegistryParameters.CredentialFor(SourceCredential, address.Host)), fetch), target));
+            jobs.Add(new ImageCopyJob(source, open(source), target));
         }
 
-        Func<ImageReference, IImageSource> lockSources = _export != null
-            ? reference => LayoutImageSource.For(_export, reference)
-            : reference =>
-            {
-                var (address, fetch) = mirrors.Resolve(reference);
-                return new RegistryImageSource(session.For(address, RegistryParameters.CredentialFor(SourceCredential, address.Host)), fetch);
-            };
+        Func<ImageReference, IImageSource> lockSources = _export != null ? reference => LayoutImageSource.For(_export, reference) : open;
         var copier = new ImageCopier(destination, maxBlobTransfers: 6, options.Retry, options.Log, lockSources);
         var progress = new CopyProgress(jobs.Count);
-        var run = Task.Run(() => copier.RunAsync(jobs, ThrottleLimit, progress, o => queue.Post(() => Write(o)), _stop.Token));
+        var run = Task.Run(() => copier.RunAsync(jobs, ThrottleLimit, progress, o => queue.Post(() => PublishResults.Write(this, o)), _stop.Token));
         try
         {
             queue.RunUntilDone(run, () => WriteProgress(Progress(progress, completed: false)));
@@ -175,18 +158,6 @@ public sealed class PublishCseDependencyCommand : PSCmdlet
     }
 
     protected override void StopProcessing() => _stop.Cancel();
-
-    private void Write(ImageCopyOutcome o)
-    {
-        var status = o.Status switch
-        {
-            CopyStatus.Copied => CsePublishStatus.Copied,
-            CopyStatus.AlreadyPresent => CsePublishStatus.AlreadyPresent,
-            _ => CsePublishStatus.Failed,
-        };
-        if (o.Error != null) WriteError(RegistryErrors.ToErrorRecord(o.Error, o.Job.Source.ToString()));
-        WriteObject(new CsePublishResult(o.Job.Source.ToString(), o.Job.Destination.ToString(), o.Digest, status, o.BytesCopied, o.BytesReused, o.Duration, o.Platforms, o.IsBundle, o.BundleImages));
-    }
 
     private ProgressRecord Progress(CopyProgress p, bool completed)
     {

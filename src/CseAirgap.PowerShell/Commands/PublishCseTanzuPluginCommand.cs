@@ -81,7 +81,7 @@ public sealed class PublishCseTanzuPluginCommand : PSCmdlet
             if (plan == null || session == null) return;
             var prefix = @base.PathPrefix == null ? TanzuPluginPlan.PluginsFolder : @base.PathPrefix + "/" + TanzuPluginPlan.PluginsFolder;
             var jobs = new List<(ImageCopyJob Job, PluginImage Plugin)>();
-            var open = TanzuPluginPlanning.Opener(session, RegistryParameters.Mirrors(SourceMirror), SourceCredential);
+            var open = RegistryParameters.SourceOpener(session, RegistryParameters.Mirrors(SourceMirror), SourceCredential);
             foreach (var image in plan.Images)
             {
                 var destination = ImageReference.Parse($"{@base.Host}/{prefix}/{image.Uri}");
@@ -101,7 +101,7 @@ public sealed class PublishCseTanzuPluginCommand : PSCmdlet
                 await copier.RunAsync(jobs.Select(j => j.Job).ToList(), ThrottleLimit, progress, o =>
                 {
                     if (o.Status != CopyStatus.Failed) lock (landed) landed.Add(byJob[o.Job]);
-                    queue.Post(() => Write(o));
+                    queue.Post(() => PublishResults.Write(this, o));
                 }, _stop.Token).ConfigureAwait(false);
                 // Last: the inventory never lists a plug-in whose image is not there.
                 if (landed.Count == 0) return null;
@@ -131,11 +131,4 @@ public sealed class PublishCseTanzuPluginCommand : PSCmdlet
     }
 
     protected override void StopProcessing() => _stop.Cancel();
-
-    private void Write(ImageCopyOutcome o)
-    {
-        if (o.Error != null) WriteError(RegistryErrors.ToErrorRecord(o.Error, o.Job.Source.ToString()));
-        var status = o.Status == CopyStatus.Copied ? CsePublishStatus.Copied : o.Status == CopyStatus.AlreadyPresent ? CsePublishStatus.AlreadyPresent : CsePublishStatus.Failed;
-        WriteObject(new CsePublishResult(o.Job.Source.ToString(), o.Job.Destination.ToString(), o.Digest, status, o.BytesCopied, o.BytesReused, o.Duration, o.Platforms));
-    }
 }

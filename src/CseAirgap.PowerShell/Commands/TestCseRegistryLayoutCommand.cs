@@ -5,6 +5,7 @@ using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
 using CseAirgap.Engine.Checks;
+using CseAirgap.Engine.Copy;
 using CseAirgap.Engine.Registry;
 using CseAirgap.PowerShell.Output;
 
@@ -58,19 +59,16 @@ public sealed class TestCseRegistryLayoutCommand : PSCmdlet
     {
         using var queue = new PipelineQueue();
         RegistryAddress address;
-        RegistrySessionOptions options;
-        SourceMirrors mirrors;
         try
         {
             address = RegistryAddress.Parse(Registry);
-            options = RegistryParameters.SessionOptions(this, CaCertificate, SkipCertificateCheck, line => queue.Post(() => WriteVerbose(line)));
-            mirrors = RegistryParameters.Mirrors(SourceMirror);
         }
-        catch (Exception e) when (e is RegistryException || e is FormatException || e is PSArgumentException)
+        catch (FormatException e)
         {
             ThrowTerminatingError(RegistryParameters.SettingsError(e, Registry));
             return;
         }
+        var (options, mirrors) = RegistryParameters.Create(this, queue, CaCertificate, SkipCertificateCheck, SourceMirror);
 
         using var session = new RegistrySession(options);
         using var anonymous = new RegistrySession(options);
@@ -79,8 +77,8 @@ public sealed class TestCseRegistryLayoutCommand : PSCmdlet
             anonymous.For(address, null),
             source =>
             {
-                var (where, fetch) = mirrors.Resolve(source);
-                return (session.For(where, RegistryParameters.CredentialFor(SourceCredential, where.Host)), fetch);
+                var from = (RegistryImageSource)RegistryParameters.SourceOpener(session, mirrors, SourceCredential)(source);
+                return (from.Client, from.Fetch);
             });
         var work = Task.Run(() => inspector.InspectAsync(_dependencies.Distinct().ToList(), _stop.Token));
         try
