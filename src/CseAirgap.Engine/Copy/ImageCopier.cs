@@ -193,7 +193,8 @@ public sealed class ImageCopier
     {
         var destRepo = job.Destination.Repository;
         var size = await _destination.HeadBlobAsync(destRepo, blob.Digest, RegistryScope.Push(destRepo), ct).ConfigureAwait(false);
-        if (size != null)
+        // Present means present with the right size (a registry that answers without Content-Length is taken at its word).
+        if (size != null && (size == blob.Size || size < 0))
             tally.AddReused(blob.Size, progress);
         else
             await UploadAsync(job, blob, null, tally, progress, ct).ConfigureAwait(false);
