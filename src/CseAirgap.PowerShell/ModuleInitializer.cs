@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Management.Automation;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace CseAirgap.PowerShell;
@@ -23,14 +24,21 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssem
     public void OnImport()
     {
         if (IsWindowsPowerShell) AppDomain.CurrentDomain.AssemblyResolve += ResolveOnFramework;
-        else PrivateLoadContext.Register(DependencyFolder);
+        else RegisterLoadContext();
     }
 
     public void OnRemove(PSModuleInfo module)
     {
         if (IsWindowsPowerShell) AppDomain.CurrentDomain.AssemblyResolve -= ResolveOnFramework;
-        else PrivateLoadContext.Unregister();
+        else UnregisterLoadContext();
     }
+
+    // Kept out of line: compiling OnImport must not make .NET Framework load AssemblyLoadContext, which it lacks.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void RegisterLoadContext() => PrivateLoadContext.Register(DependencyFolder);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void UnregisterLoadContext() => PrivateLoadContext.Unregister();
 
     private static Assembly? ResolveOnFramework(object? sender, ResolveEventArgs args)
     {

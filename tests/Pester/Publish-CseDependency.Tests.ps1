@@ -204,6 +204,22 @@ Describe 'Publish-CseDependency' {
         }
     }
 
+    Context 'Uploads refused as too large' {
+        It 'switches to chunked uploads when a proxy in front of the destination answers 413' {
+            $target = Assert-CseTestService 'http'
+            $fixture = Get-TestFixture -Like '*/tkg/cluster-api/cluster-api-controller:*'
+            $proxy = Start-CseTestFaultProxy -Registry $target -Fault '413' -Count 1000
+            try {
+                $base = "$($proxy.Url)/t$([Guid]::NewGuid().ToString('N').Substring(0, 10))"
+                $result = $fixture.Reference | Publish-CseDependency -Registry $base -SourceMirror $Mirror -CaCertificate $Ca
+                [int](Invoke-RestMethod "$($proxy.Url)/__faults") | Should -BeLessThan 1000 -Because 'the proxy refused at least one whole-blob upload'
+            }
+            finally { Stop-CseTestProcess $proxy }
+            $result.Status | Should -Be 'Copied'
+            Get-SkopeoDigest -Registry $target -Reference (Get-TestRegistryReference -Base ($base -replace '127\.0\.0\.1:\d+', $target.Host) -Fixture $fixture) | Should -Be $fixture.Digest
+        }
+    }
+
     Context 'Faults' {
         BeforeEach { $script:Proxy = $null }
         AfterEach { if ($Proxy) { Stop-CseTestProcess $Proxy } }

@@ -129,7 +129,7 @@ function Invoke-CseTestSkopeo {
 
 function Start-CseTestFaultProxy {
     <# A plain-HTTP proxy in front of a test registry that misbehaves on the next -Count blob downloads. #>
-    param([Parameter(Mandatory)] $Registry, [ValidateSet('drop', 'corrupt', '503', '429', 'slow')][string] $Fault, [int] $Count = 1)
+    param([Parameter(Mandatory)] $Registry, [ValidateSet('drop', 'corrupt', '503', '429', 'slow', '413')][string] $Fault, [int] $Count = 1)
     $environment = Get-CseTestEnvironment
     $port = Get-CseTestFreePort
     $server = Join-Path $script:RepoRoot 'out/testserver/TestServer.dll'

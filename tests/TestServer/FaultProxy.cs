@@ -5,7 +5,8 @@ namespace CseAirgap.TestServer;
 /// <summary>
 /// A loopback proxy (plain HTTP) in front of a registry that misbehaves on blob downloads, a set number of times:
 /// drop the connection halfway through the body, flip one byte, answer 503 / 429 (with Retry-After), or send the
-/// body slowly (about 8 MB/s, so a test can interrupt a copy while it runs).
+/// body slowly (about 8 MB/s, so a test can interrupt a copy while it runs); or, in front of a destination, answer
+/// 413 to whole-blob uploads.
 /// Everything else is passed through unchanged. GET /__faults tells how many faults are still to come.
 /// </summary>
 internal sealed class FaultProxy(Options options)
@@ -48,7 +49,15 @@ internal sealed class FaultProxy(Options options)
                 return;
             }
             var isBlobGet = request.HttpMethod == "GET" && request.Url.AbsolutePath.Contains("/blobs/sha256:");
-            var fault = isBlobGet && Interlocked.Decrement(ref _remaining) >= 0 ? _fault : "none";
+            // 413 plays a proxy with a body limit in front of a destination: whole-blob PUTs are refused.
+            var isBodyPut = request.HttpMethod == "PUT" && request.ContentLength64 > 0 && request.Url.AbsolutePath.Contains("/blobs/uploads/");
+            var fault = (_fault == "413" ? isBodyPut : isBlobGet) && Interlocked.Decrement(ref _remaining) >= 0 ? _fault : "none";
+            if (fault == "413")
+            {
+                response.StatusCode = 413;
+                response.Close();
+                return;
+            }
             if (fault is "503" or "429")
             {
                 response.StatusCode = int.Parse(fault);
@@ -59,6 +68,8 @@ internal sealed class FaultProxy(Options options)
 
             using var forward = new HttpRequestMessage(new HttpMethod(request.HttpMethod), request.Url.PathAndQuery);
             if (request.HasEntityBody) forward.Content = new StreamContent(request.InputStream);
+            // The registry builds upload Locations from Host: keep the proxy's, so uploads come back through it.
+            forward.Headers.Host = request.Headers["Host"];
             foreach (string name in request.Headers)
             {
                 if (name is "Host" or "Content-Length" or "Transfer-Encoding" or "Connection") continue;
