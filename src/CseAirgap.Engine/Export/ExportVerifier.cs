@@ -12,7 +12,7 @@ namespace CseAirgap.Engine.Export;
 /// <summary>Checks an export before it travels and after: part checksums, every blob against its digest, every image complete.</summary>
 public static class ExportVerifier
 {
-    public static IReadOnlyList<CheckResult> Verify(string path, Action<string>? log, CancellationToken ct)
+    public static IReadOnlyList<CheckResult> Verify(string path, CancellationToken ct)
     {
         var results = new List<CheckResult>();
         var checksumFile = System.Text.RegularExpressions.Regex.Replace(Path.GetFullPath(path), @"\.\d{3}$", string.Empty) + ".sha256";

@@ -25,7 +25,7 @@ public sealed class TestCseExportCommand : PSCmdlet
     protected override void ProcessRecord()
     {
         var path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
-        var work = Task.Run(() => ExportVerifier.Verify(path, null, _stop.Token));
+        var work = Task.Run(() => ExportVerifier.Verify(path, _stop.Token));
         try
         {
             work.Wait();
