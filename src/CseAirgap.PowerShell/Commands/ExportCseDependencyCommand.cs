@@ -17,11 +17,9 @@ namespace CseAirgap.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Export, "CseDependency", SupportsShouldProcess = true)]
 [OutputType(typeof(CsePublishResult))]
-public sealed class ExportCseDependencyCommand : PSCmdlet
+public sealed class ExportCseDependencyCommand : SourceRegistryCmdlet
 {
     private readonly List<CseDependency> _pending = new();
-    private readonly CancellationTokenSource _stop = new();
-
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [ValidateNotNull]
     [DependencyTransformation]
@@ -31,20 +29,6 @@ public sealed class ExportCseDependencyCommand : PSCmdlet
     [Parameter(Mandatory = true)]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = null!;
-
-    [Parameter]
-    public object? SourceMirror { get; set; }
-
-    [Parameter]
-    [Credential]
-    public PSCredential? SourceCredential { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string[]? CaCertificate { get; set; }
-
-    [Parameter]
-    public SwitchParameter SkipCertificateCheck { get; set; }
 
     [Parameter]
     [ValidateRange(1, 64)]
@@ -96,7 +80,7 @@ public sealed class ExportCseDependencyCommand : PSCmdlet
         {
             var exporter = new DependencyExporter(target, options.Retry, options.Log, open);
             var progress = new CopyProgress(jobs.Count);
-            var run = Task.Run(() => exporter.RunAsync(jobs, ThrottleLimit, progress, o => queue.Post(() => PublishResults.Write(this, o, $"{path}:{o.Job.Source}")), _stop.Token));
+            var run = Task.Run(() => exporter.RunAsync(jobs, ThrottleLimit, progress, o => queue.Post(() => PublishResults.Write(this, o, $"{path}:{o.Job.Source}")), Cancellation.Token));
             var activity = $"Exporting to {path}";
             try
             {
@@ -115,5 +99,4 @@ public sealed class ExportCseDependencyCommand : PSCmdlet
         }
     }
 
-    protected override void StopProcessing() => _stop.Cancel();
 }

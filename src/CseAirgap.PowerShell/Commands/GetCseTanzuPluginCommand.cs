@@ -14,10 +14,8 @@ namespace CseAirgap.PowerShell.Commands;
 /// <summary>The Tanzu CLI plug-ins (and images) of the vmware-tkg/default group at some TKG versions, as Publish-CseTanzuPlugin would publish them.</summary>
 [Cmdlet(VerbsCommon.Get, "CseTanzuPlugin")]
 [OutputType(typeof(CseTanzuPlugin))]
-public sealed class GetCseTanzuPluginCommand : PSCmdlet
+public sealed class GetCseTanzuPluginCommand : SourceRegistryCmdlet
 {
-    private readonly CancellationTokenSource _stop = new();
-
     [Parameter(Mandatory = true, Position = 0)]
     [ArgumentCompleter(typeof(TkgVersionCompleter))]
     [ValidateNotNullOrEmpty]
@@ -31,24 +29,10 @@ public sealed class GetCseTanzuPluginCommand : PSCmdlet
     [ValidateSet("amd64", "arm64")]
     public string[]? Architecture { get; set; }
 
-    [Parameter]
-    public object? SourceMirror { get; set; }
-
-    [Parameter]
-    [Credential]
-    public PSCredential? SourceCredential { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string[]? CaCertificate { get; set; }
-
-    [Parameter]
-    public SwitchParameter SkipCertificateCheck { get; set; }
-
     protected override void EndProcessing()
     {
         using var queue = new PipelineQueue();
-        var plan = TanzuPluginPlanning.Create(this, queue, TkgVersion, OperatingSystem, Architecture, SourceMirror, SourceCredential, CaCertificate, SkipCertificateCheck, _stop.Token, out var session);
+        var plan = TanzuPluginPlanning.Create(this, queue, TkgVersion, OperatingSystem, Architecture, SourceMirror, SourceCredential, CaCertificate, SkipCertificateCheck, Cancellation.Token, out var session);
         using (session)
         using (plan)
         {
@@ -58,7 +42,6 @@ public sealed class GetCseTanzuPluginCommand : PSCmdlet
         }
     }
 
-    protected override void StopProcessing() => _stop.Cancel();
 }
 
 /// <summary>The planning step both plug-in cmdlets share: settings, then the inventory read and the selection.</summary>

@@ -14,10 +14,8 @@ namespace CseAirgap.PowerShell.Commands;
 /// <summary>Step 4 of the procedure: every image of a TKG release, read from its bills of materials, as dependencies.</summary>
 [Cmdlet(VerbsCommon.Get, "CseTkgDependency")]
 [OutputType(typeof(CseDependency))]
-public sealed class GetCseTkgDependencyCommand : PSCmdlet
+public sealed class GetCseTkgDependencyCommand : SourceRegistryCmdlet
 {
-    private readonly CancellationTokenSource _stop = new();
-
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [ArgumentCompleter(typeof(TkgVersionCompleter))]
     [ValidateNotNullOrEmpty]
@@ -27,20 +25,6 @@ public sealed class GetCseTkgDependencyCommand : PSCmdlet
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string[]? KubernetesVersion { get; set; }
-
-    [Parameter]
-    public object? SourceMirror { get; set; }
-
-    [Parameter]
-    [Credential]
-    public PSCredential? SourceCredential { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string[]? CaCertificate { get; set; }
-
-    [Parameter]
-    public SwitchParameter SkipCertificateCheck { get; set; }
 
     protected override void ProcessRecord()
     {
@@ -61,7 +45,7 @@ public sealed class GetCseTkgDependencyCommand : PSCmdlet
             {
                 try
                 {
-                    answers.Add((version, await resolver.ResolveAsync(version, KubernetesVersion, _stop.Token).ConfigureAwait(false), null));
+                    answers.Add((version, await resolver.ResolveAsync(version, KubernetesVersion, Cancellation.Token).ConfigureAwait(false), null));
                 }
                 catch (RegistryException e)
                 {
@@ -99,5 +83,4 @@ public sealed class GetCseTkgDependencyCommand : PSCmdlet
         }
     }
 
-    protected override void StopProcessing() => _stop.Cancel();
 }

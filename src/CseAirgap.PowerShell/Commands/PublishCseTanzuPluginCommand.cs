@@ -18,10 +18,8 @@ namespace CseAirgap.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Publish, "CseTanzuPlugin", SupportsShouldProcess = true)]
 [OutputType(typeof(CsePublishResult))]
-public sealed class PublishCseTanzuPluginCommand : PSCmdlet
+public sealed class PublishCseTanzuPluginCommand : SourceRegistryCmdlet
 {
-    private readonly CancellationTokenSource _stop = new();
-
     [Parameter(Mandatory = true, Position = 0)]
     [ArgumentCompleter(typeof(TkgVersionCompleter))]
     [ValidateNotNullOrEmpty]
@@ -40,22 +38,8 @@ public sealed class PublishCseTanzuPluginCommand : PSCmdlet
     public string[]? Architecture { get; set; }
 
     [Parameter]
-    public object? SourceMirror { get; set; }
-
-    [Parameter]
     [Credential]
     public PSCredential? Credential { get; set; }
-
-    [Parameter]
-    [Credential]
-    public PSCredential? SourceCredential { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string[]? CaCertificate { get; set; }
-
-    [Parameter]
-    public SwitchParameter SkipCertificateCheck { get; set; }
 
     [Parameter]
     [ValidateRange(1, 64)]
@@ -74,7 +58,7 @@ public sealed class PublishCseTanzuPluginCommand : PSCmdlet
             return;
         }
         using var queue = new PipelineQueue();
-        var plan = TanzuPluginPlanning.Create(this, queue, TkgVersion, OperatingSystem, Architecture, SourceMirror, SourceCredential, CaCertificate, SkipCertificateCheck, _stop.Token, out var session);
+        var plan = TanzuPluginPlanning.Create(this, queue, TkgVersion, OperatingSystem, Architecture, SourceMirror, SourceCredential, CaCertificate, SkipCertificateCheck, Cancellation.Token, out var session);
         using (session)
         using (plan)
         {
@@ -102,10 +86,10 @@ public sealed class PublishCseTanzuPluginCommand : PSCmdlet
                 {
                     if (o.Status != CopyStatus.Failed) lock (landed) landed.Add(byJob[o.Job]);
                     queue.Post(() => PublishResults.Write(this, o));
-                }, _stop.Token).ConfigureAwait(false);
+                }, Cancellation.Token).ConfigureAwait(false);
                 // Last: the inventory never lists a plug-in whose image is not there.
                 if (landed.Count == 0) return null;
-                return await plan.PublishInventoryAsync(destinationClient, @base, landed, _stop.Token).ConfigureAwait(false);
+                return await plan.PublishInventoryAsync(destinationClient, @base, landed, Cancellation.Token).ConfigureAwait(false);
             });
             try
             {
@@ -130,5 +114,4 @@ public sealed class PublishCseTanzuPluginCommand : PSCmdlet
         }
     }
 
-    protected override void StopProcessing() => _stop.Cancel();
 }

@@ -14,11 +14,9 @@ namespace CseAirgap.PowerShell.Commands;
 /// <summary>Proof that a registry is ready for CSE: layout, plug-in inventory, every dependency present, identical and pullable.</summary>
 [Cmdlet(VerbsDiagnostic.Test, "CseRegistryLayout")]
 [OutputType(typeof(CseCheckResult), typeof(bool))]
-public sealed class TestCseRegistryLayoutCommand : PSCmdlet
+public sealed class TestCseRegistryLayoutCommand : SourceRegistryCmdlet
 {
     private readonly List<ImageReference> _dependencies = new();
-    private readonly CancellationTokenSource _stop = new();
-
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
     public string Registry { get; set; } = null!;
@@ -28,22 +26,8 @@ public sealed class TestCseRegistryLayoutCommand : PSCmdlet
     public CseDependency[]? Dependency { get; set; }
 
     [Parameter]
-    public object? SourceMirror { get; set; }
-
-    [Parameter]
     [Credential]
     public PSCredential? Credential { get; set; }
-
-    [Parameter]
-    [Credential]
-    public PSCredential? SourceCredential { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string[]? CaCertificate { get; set; }
-
-    [Parameter]
-    public SwitchParameter SkipCertificateCheck { get; set; }
 
     /// <summary>Only $true (nothing failed) or $false.</summary>
     [Parameter]
@@ -80,7 +64,7 @@ public sealed class TestCseRegistryLayoutCommand : PSCmdlet
                 var from = (RegistryImageSource)RegistryParameters.SourceOpener(session, mirrors, SourceCredential)(source);
                 return (from.Client, from.Fetch);
             });
-        var work = Task.Run(() => inspector.InspectAsync(_dependencies.Distinct().ToList(), _stop.Token));
+        var work = Task.Run(() => inspector.InspectAsync(_dependencies.Distinct().ToList(), Cancellation.Token));
         try
         {
             queue.RunUntilDone(work);
@@ -94,5 +78,4 @@ public sealed class TestCseRegistryLayoutCommand : PSCmdlet
         else WriteObject(results, enumerateCollection: true);
     }
 
-    protected override void StopProcessing() => _stop.Cancel();
 }
