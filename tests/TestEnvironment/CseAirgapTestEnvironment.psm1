@@ -97,6 +97,7 @@ function Start-CseTestEnvironment {
 function Stop-CseTestEnvironment {
     param([Parameter(Mandatory, Position = 0)] $Environment)
     foreach ($p in $Environment.Processes) { Stop-CseTestProcess $p }
+    if ($Environment.Services.Contains('docker')) { Remove-Item -Recurse -Force $Environment.Services['docker'].ExecRoot -ErrorAction SilentlyContinue }
     if ($env:CSEAIRGAP_TEST_ENV -and (Split-Path $env:CSEAIRGAP_TEST_ENV) -eq $Environment.Root) { Remove-Item Env:CSEAIRGAP_TEST_ENV }
     # dockerd's vfs layers may hold read-only files; keep going when some cannot be removed.
     Remove-Item -Recurse -Force $Environment.Root -ErrorAction SilentlyContinue
