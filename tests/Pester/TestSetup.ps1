@@ -12,6 +12,13 @@ function Invoke-TestPwsh {
     [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = ($output -join "`n"); Lines = $output }
 }
 
+function Get-TestScratch {
+    <# A folder inside the running environment's root, which Stop-CseTestEnvironment removes. #>
+    $root = Join-Path (Get-CseTestEnvironment).Root 'scratch'
+    New-Item -ItemType Directory -Force $root | Out-Null
+    $root
+}
+
 function New-TestBase {
     <# A fresh path prefix on a registry, so no test sees another's images. #>
     param([Parameter(Mandatory)] $Registry, [string] $Prefix = 't')
@@ -35,7 +42,7 @@ function Get-TestFixture {
 function Get-SkopeoDigest {
     <# The digest skopeo computes for what a registry serves at a reference (host/path:tag or @digest). #>
     param([Parameter(Mandatory)] $Registry, [Parameter(Mandatory)][string] $Reference)
-    $raw = Join-Path ([IO.Path]::GetTempPath()) "raw-$([Guid]::NewGuid().ToString('N'))"
+    $raw = Join-Path (Get-TestScratch) "raw-$([Guid]::NewGuid().ToString('N'))"
     $a = @(@(Get-CseTestSkopeoArgs -Registry $Registry -Side src) -replace '^--src-', '--' | Where-Object { $_ -ne '--no-creds' })
     $a += @('--creds', "cse-admin:$($env:CSEAIRGAP_TEST_ADMIN_PASSWORD)")
     try {
@@ -51,7 +58,7 @@ function Get-SkopeoDigest {
 function Copy-SkopeoImage {
     <# Pulls every platform of an image back with skopeo, which checks every blob digest; returns the folder. #>
     param([Parameter(Mandatory)] $Registry, [Parameter(Mandatory)][string] $Reference)
-    $folder = Join-Path ([IO.Path]::GetTempPath()) "pull-$([Guid]::NewGuid().ToString('N'))"
+    $folder = Join-Path (Get-TestScratch) "pull-$([Guid]::NewGuid().ToString('N'))"
     Invoke-CseTestSkopeo copy --all --preserve-digests --quiet @(Get-CseTestSkopeoArgs -Registry $Registry -Side src) "docker://$Reference" "dir:$folder" | Out-Null
     $folder
 }
@@ -82,7 +89,7 @@ function Get-TreeListing {
 
 function New-TestFolder {
     param([string] $Prefix = 'x')
-    $path = Join-Path ([IO.Path]::GetTempPath()) "$Prefix-$([Guid]::NewGuid().ToString('N').Substring(0, 10))"
+    $path = Join-Path (Get-TestScratch) "$Prefix-$([Guid]::NewGuid().ToString('N').Substring(0, 10))"
     (New-Item -ItemType Directory $path).FullName
 }
 
