@@ -29,7 +29,7 @@ public static class LayerDecompression
     }
 
     /// <summary>Bytes already read, then the rest of the stream.</summary>
-    private sealed class PrefixedStream : Stream
+    private sealed class PrefixedStream : Registry.ReadOnlyStream
     {
         private readonly byte[] _prefix;
         private readonly int _prefixLength;
@@ -60,15 +60,5 @@ public static class LayerDecompression
             if (disposing) _rest.Dispose();
             base.Dispose(disposing);
         }
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

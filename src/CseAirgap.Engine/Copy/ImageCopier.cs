@@ -124,10 +124,7 @@ public sealed class ImageCopier
 
     private async Task<int> CopyBundleImagesAsync(ImageCopyJob bundle, ManifestDocument top, ByteTally tally, CopyProgress progress, CancellationToken ct)
     {
-        var text = await ImageFiles.ReadFileAsync(bundle.From, top, ImagesLock.LockPath, ct).ConfigureAwait(false)
-            ?? throw new RegistryException(RegistryErrorKind.InvalidInput, bundle.Source.ToString(), $"{bundle.Source} is labelled an imgpkg bundle but holds no {ImagesLock.LockPath}.");
-        // A lock cannot name the bundle itself (the lock is part of the bundle's digest); skip it if one does anyway.
-        var locked = ImagesLock.Parse(text, bundle.Source.ToString()).Where(i => i.Digest != top.Digest).ToList();
+        var locked = await ImagesLock.ReadAsync(bundle.From, top, bundle.Source.ToString(), ct).ConfigureAwait(false);
         _log?.Invoke($"{bundle.Source} is an imgpkg bundle of {locked.Count} images; copying them into {bundle.Destination.Registry}/{bundle.Destination.Repository} first.");
         var outcomes = await Task.WhenAll(locked.Select(image => CopyAsync(new ImageCopyJob(image, _lockSources!(image),
             new ImageReference(bundle.Destination.Registry, bundle.Destination.Repository, ImgpkgTag(image.Digest!), null)), progress, ct))).ConfigureAwait(false);
@@ -205,49 +202,50 @@ public sealed class ImageCopier
     private async Task UploadAsync(ImageCopyJob job, Descriptor blob, Uri? session, ByteTally tally, CopyProgress progress, CancellationToken ct)
     {
         var destRepo = job.Destination.Repository;
-        for (var attempt = 1; ; attempt++)
+        long sent = 0;
+        try
         {
-            await _transfers.WaitAsync(ct).ConfigureAwait(false);
-            long sent = 0;
-            try
+            await _retry.RunAsync(async () =>
             {
-                var location = session ?? await _destination.StartUploadAsync(destRepo, ct).ConfigureAwait(false);
-                session = null;
-                var body = await job.From.OpenBlobAsync(blob, ct).ConfigureAwait(false);
-                using var verified = new VerifyingStream(body, blob.Digest, blob.Size, n =>
+                // The transfer slot is held for one attempt, not through the backoff that follows a failure.
+                await _transfers.WaitAsync(ct).ConfigureAwait(false);
+                try
                 {
-                    sent += n;
-                    progress.AddCopied(n);
-                });
-                await _destination.UploadBlobAsync(location, destRepo, blob.Digest, blob.Size, verified, ct).ConfigureAwait(false);
-                tally.AddCopied(blob.Size);
-                return;
-            }
-            catch (Exception e) when (!ct.IsCancellationRequested && IsWorthRetrying(e))
+                    sent = 0;
+                    var location = session ?? await _destination.StartUploadAsync(destRepo, ct).ConfigureAwait(false);
+                    session = null;
+                    var body = await job.From.OpenBlobAsync(blob, ct).ConfigureAwait(false);
+                    using var verified = new VerifyingStream(body, blob.Digest, blob.Size, n =>
+                    {
+                        sent += n;
+                        progress.AddCopied(n);
+                    });
+                    await _destination.UploadBlobAsync(location, destRepo, blob.Digest, blob.Size, verified, ct).ConfigureAwait(false);
+                    return true;
+                }
+                finally
+                {
+                    _transfers.Release();
+                }
+            }, RetryPolicy.IsWorthRetryingTransfer, (e, attempt, delay) =>
             {
                 progress.AddCopied(-sent);
-                if (attempt >= _retry.MaxAttempts)
-                {
-                    if (e is DigestMismatchException m)
-                        throw new RegistryException(RegistryErrorKind.DigestMismatch, job.Source.ToString(),
-                            $"The blob {blob.Digest} of {job.Source} arrived corrupt ({m.Message}) {attempt} times; nothing was tagged. Check the source or any proxy in between.", m);
-                    throw;
-                }
-                var delay = _retry.DelayFor(attempt, null);
                 _log?.Invoke($"{job.Source}: blob {blob.Digest} failed ({e.Message}); restarting it in {delay.TotalMilliseconds:0} ms (attempt {attempt + 1} of {_retry.MaxAttempts}).");
-                await Task.Delay(delay, ct).ConfigureAwait(false);
-            }
-            finally
-            {
-                _transfers.Release();
-            }
+            }, ct).ConfigureAwait(false);
         }
+        catch (DigestMismatchException m)
+        {
+            progress.AddCopied(-sent);
+            throw new RegistryException(RegistryErrorKind.DigestMismatch, job.Source.ToString(),
+                $"The blob {blob.Digest} of {job.Source} arrived corrupt ({m.Message}) {_retry.MaxAttempts} times; nothing was tagged. Check the source or any proxy in between.", m);
+        }
+        catch (Exception e) when (!(e is OperationCanceledException))
+        {
+            progress.AddCopied(-sent);
+            throw;
+        }
+        tally.AddCopied(blob.Size);
     }
-
-    private static bool IsWorthRetrying(Exception e) =>
-        e is DigestMismatchException ||
-        e is RegistryException r && (r.Kind == RegistryErrorKind.Unreachable || r.Kind == RegistryErrorKind.ProtocolError) ||
-        RetryPolicy.IsTransient(e);
 
     private sealed class ByteTally
     {

@@ -29,7 +29,7 @@ public sealed class RegistryImageSource : IImageSource
     }
 
     /// <summary>The body of a response that is disposed with it.</summary>
-    private sealed class ResponseStream : Stream
+    private sealed class ResponseStream : ReadOnlyStream
     {
         private readonly System.Net.Http.HttpResponseMessage _response;
         private readonly Stream _body;
@@ -52,15 +52,5 @@ public sealed class RegistryImageSource : IImageSource
             }
             base.Dispose(disposing);
         }
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new System.NotSupportedException();
-        public override long Position { get => throw new System.NotSupportedException(); set => throw new System.NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new System.NotSupportedException();
-        public override void SetLength(long value) => throw new System.NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new System.NotSupportedException();
     }
 }

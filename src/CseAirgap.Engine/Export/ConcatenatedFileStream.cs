@@ -74,7 +74,7 @@ internal sealed class ConcatenatedFileStream : Stream
 }
 
 /// <summary>A window of a seekable stream: one tar entry's data.</summary>
-internal sealed class WindowStream : Stream
+internal sealed class WindowStream : Registry.ReadOnlyStream
 {
     private readonly Stream _inner;
     private readonly long _start;
@@ -103,13 +103,6 @@ internal sealed class WindowStream : Stream
         base.Dispose(disposing);
     }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
     public override long Length => _length;
     public override long Position { get => _at; set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -71,9 +71,7 @@ public sealed class DependencyExporter
             if (isBundle)
             {
                 // The images a bundle's lock names travel in the same export, each recorded under its own reference.
-                var text = await Tkg.ImageFiles.ReadFileAsync(job.From, top, Tkg.ImagesLock.LockPath, ct).ConfigureAwait(false)
-                    ?? throw new RegistryException(RegistryErrorKind.InvalidInput, job.Source.ToString(), $"{job.Source} is labelled an imgpkg bundle but holds no {Tkg.ImagesLock.LockPath}.");
-                var locked = Tkg.ImagesLock.Parse(text, job.Source.ToString()).Where(i => i.Digest != top.Digest).ToList();
+                var locked = await Tkg.ImagesLock.ReadAsync(job.From, top, job.Source.ToString(), ct).ConfigureAwait(false);
                 var outcomes = await Task.WhenAll(locked.Select(i => ExportAsync(new ImageCopyJob(i, _lockSources!(i), i), progress, ct))).ConfigureAwait(false);
                 var failed = outcomes.FirstOrDefault(o => o.Status == CopyStatus.Failed);
                 if (failed != null)
@@ -141,11 +139,12 @@ public sealed class DependencyExporter
 
     private async Task<bool> WriteWithRetriesAsync(ImageCopyJob job, Descriptor blob, CopyProgress progress, CancellationToken ct)
     {
-        for (var attempt = 1; ; attempt++)
+        long sent = 0;
+        try
         {
-            long sent = 0;
-            try
+            return await _retry.RunAsync(async () =>
             {
+                sent = 0;
                 await _target.WriteBlobAsync(blob, async token =>
                 {
                     var raw = await job.From.OpenBlobAsync(blob, token).ConfigureAwait(false);
@@ -156,20 +155,19 @@ public sealed class DependencyExporter
                     });
                 }, ct).ConfigureAwait(false);
                 return true;
-            }
-            catch (Exception e) when (!ct.IsCancellationRequested && attempt < _retry.MaxAttempts && !(_target is TarExportTarget t && t.IsBroken) &&
-                                      (e is DigestMismatchException || RetryPolicy.IsTransient(e) || e is RegistryException r && (r.Kind == RegistryErrorKind.Unreachable || r.Kind == RegistryErrorKind.ProtocolError)))
+            },
+            // A tar that failed midway holds half an entry: nothing may be appended, so no retry there.
+            e => RetryPolicy.IsWorthRetryingTransfer(e) && !(_target is TarExportTarget t && t.IsBroken),
+            (e, _, delay) =>
             {
                 progress.AddCopied(-sent);
-                var delay = _retry.DelayFor(attempt, null);
                 _log?.Invoke($"{job.Source}: blob {blob.Digest} failed ({e.Message}); writing it again in {delay.TotalMilliseconds:0} ms.");
-                await Task.Delay(delay, ct).ConfigureAwait(false);
-            }
-            catch (DigestMismatchException m)
-            {
-                throw new RegistryException(RegistryErrorKind.DigestMismatch, job.Source.ToString(),
-                    $"The blob {blob.Digest} of {job.Source} arrived corrupt ({m.Message}); it was not kept.", m);
-            }
+            }, ct).ConfigureAwait(false);
+        }
+        catch (DigestMismatchException m)
+        {
+            throw new RegistryException(RegistryErrorKind.DigestMismatch, job.Source.ToString(),
+                $"The blob {blob.Digest} of {job.Source} arrived corrupt ({m.Message}); it was not kept.", m);
         }
     }
 }

@@ -4,7 +4,7 @@ using System.IO;
 namespace CseAirgap.Engine.Registry;
 
 /// <summary>A window of at most <c>length</c> bytes over a stream that stays open: one PATCH chunk.</summary>
-internal sealed class BoundedStream : Stream
+internal sealed class BoundedStream : ReadOnlyStream
 {
     private readonly Stream _inner;
     private long _left;
@@ -27,13 +27,4 @@ internal sealed class BoundedStream : Stream
     // The chunk does not own the blob stream: later chunks still read from it.
     protected override void Dispose(bool disposing) { }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

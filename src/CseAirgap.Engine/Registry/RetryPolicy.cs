@@ -32,6 +32,36 @@ public sealed class RetryPolicy
                e is TaskCanceledException || e is DigestMismatchException;
     }
 
+    /// <summary>
+    /// Whether a whole blob transfer (or read) is worth starting again: a connection lost, a corrupt body, a server
+    /// error. Refusals (auth, not found) are not.
+    /// </summary>
+    public static bool IsWorthRetryingTransfer(Exception e) =>
+        e is DigestMismatchException ||
+        e is RegistryException r && (r.Kind == RegistryErrorKind.Unreachable || r.Kind == RegistryErrorKind.ProtocolError) ||
+        IsTransient(e);
+
+    /// <summary>
+    /// Runs a transfer that cannot resume midway, starting it afresh after a failure worth retrying, bounded and with
+    /// backoff. <paramref name="onRetry"/> hears of each failure before the wait (to undo progress, to log).
+    /// </summary>
+    public async Task<T> RunAsync<T>(Func<Task<T>> attempt, Func<Exception, bool> worthRetrying, Action<Exception, int, TimeSpan>? onRetry, CancellationToken ct)
+    {
+        for (var number = 1; ; number++)
+        {
+            try
+            {
+                return await attempt().ConfigureAwait(false);
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested && number < MaxAttempts && worthRetrying(e))
+            {
+                var delay = DelayFor(number, null);
+                onRetry?.Invoke(e, number, delay);
+                await Task.Delay(delay, ct).ConfigureAwait(false);
+            }
+        }
+    }
+
     public TimeSpan DelayFor(int attempt, TimeSpan? retryAfter)
     {
         if (retryAfter.HasValue) return retryAfter.Value < MaxDelay ? retryAfter.Value : MaxDelay;

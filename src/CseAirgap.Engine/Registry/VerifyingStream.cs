@@ -8,7 +8,7 @@ namespace CseAirgap.Engine.Registry;
 /// Reads a blob through, hashing as it goes. At the end of the stream it checks size and sha256 and throws
 /// instead of reporting the end: an upload fed from it is aborted, so a corrupt blob is never committed.
 /// </summary>
-internal sealed class VerifyingStream : Stream
+internal sealed class VerifyingStream : ReadOnlyStream
 {
     private readonly Stream _inner;
     private readonly string _expectedDigest;
@@ -68,13 +68,6 @@ internal sealed class VerifyingStream : Stream
         base.Dispose(disposing);
     }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
     public override long Length => _expectedSize;
     public override long Position { get => _read; set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

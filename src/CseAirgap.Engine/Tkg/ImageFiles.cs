@@ -88,21 +88,6 @@ public static class ImageFiles
         }, ct);
 
     /// <summary>The same bounded retries a blob copy gets: a dropped or corrupted read is read again.</summary>
-    private static async Task<T> WithRetriesAsync<T>(Func<Task<T>> read, CancellationToken ct)
-    {
-        var policy = new RetryPolicy();
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await read().ConfigureAwait(false);
-            }
-            catch (Exception e) when (!ct.IsCancellationRequested && attempt < policy.MaxAttempts &&
-                                      (e is DigestMismatchException || RetryPolicy.IsTransient(e) ||
-                                       e is RegistryException r && (r.Kind == RegistryErrorKind.Unreachable || r.Kind == RegistryErrorKind.ProtocolError)))
-            {
-                await Task.Delay(policy.DelayFor(attempt, null), ct).ConfigureAwait(false);
-            }
-        }
-    }
+    private static Task<T> WithRetriesAsync<T>(Func<Task<T>> read, CancellationToken ct) =>
+        new RetryPolicy().RunAsync(read, RetryPolicy.IsWorthRetryingTransfer, null, ct);
 }

@@ -1,4 +1,8 @@
 using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using CseAirgap.Engine.Copy;
 using CseAirgap.Engine.Registry;
 
 namespace CseAirgap.Engine.Tkg;
@@ -11,6 +15,15 @@ public static class ImagesLock
 {
     public const string BundleLabel = "dev.carvel.imgpkg.bundle";
     public const string LockPath = ".imgpkg/images.yml";
+
+    /// <summary>The images a bundle's lock names, read from the bundle's layers.</summary>
+    public static async Task<IReadOnlyList<ImageReference>> ReadAsync(IImageSource bundle, ManifestDocument manifest, string target, CancellationToken ct)
+    {
+        var text = await ImageFiles.ReadFileAsync(bundle, manifest, LockPath, ct).ConfigureAwait(false)
+            ?? throw new RegistryException(RegistryErrorKind.InvalidInput, target, $"{target} is labelled an imgpkg bundle but holds no {LockPath}.");
+        // A lock cannot name the bundle itself (the lock is part of the bundle's digest); skip it if one does anyway.
+        return Parse(text, target).Where(i => i.Digest != manifest.Digest).ToList();
+    }
 
     public static IReadOnlyList<ImageReference> Parse(string yaml, string target)
     {
