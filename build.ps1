@@ -5,7 +5,7 @@
 .DESCRIPTION
     One task per run, first positional parameter:
       Build    the module folder out/CseAirgap (default)
-      Test     build, start the test services, run every Pester test, stop the services
+      Test     build, run the engine's xunit tests, start the test services, run every Pester test, stop the services
       Package  a .nupkg of the module in out/packages, installable with Install-PSResource
       Demo     the main job against local registries it starts and stops
       Bench    the benchmark: Publish-CseDependency against skopeo on the same images
@@ -116,8 +116,24 @@ function Import-Pester {
     Import-Module $psd1 -Force
 }
 
+function Invoke-EngineTest {
+    # The fast xunit tests of the plain C# engine; their counts join Pester's in the closing line.
+    $results = Join-Path $out 'test-results'
+    if (Test-Path $results) { Remove-Item -Recurse -Force $results }
+    $project = Join-Path $root 'tests/CseAirgap.Engine.Tests/CseAirgap.Engine.Tests.csproj'
+    & dotnet test $project -c $Configuration --nologo -v quiet --logger 'trx;LogFileName=engine.trx' --logger 'console;verbosity=minimal' --results-directory $results
+    $trx = Join-Path $results 'engine.trx'
+    if (-not (Test-Path $trx)) {
+        Write-Host 'The engine tests did not run (no results file): see the build output above.' -ForegroundColor Red
+        return [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 }
+    }
+    $counters = ([xml](Get-Content -Raw $trx)).TestRun.ResultSummary.Counters
+    [pscustomobject]@{ Passed = [int]$counters.passed; Failed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted; Skipped = [int]$counters.notExecuted }
+}
+
 function Invoke-Test {
     Invoke-Build
+    $engine = if ($TestPath) { [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0 } } else { Invoke-EngineTest }
     Import-Module (Join-Path $root 'tests/TestEnvironment/CseAirgapTestEnvironment.psd1') -Force
     Install-CseTestPrerequisite
     Import-Pester
@@ -143,9 +159,10 @@ function Invoke-Test {
     finally {
         if ($environment) { Stop-CseTestEnvironment $environment }
     }
-    $passed = if ($result) { $result.PassedCount } else { 0 }
-    $failed = if ($result) { $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount } else { 1 }
-    $skipped = if ($result) { $result.SkippedCount } else { 0 }
+    $passed = $engine.Passed + $(if ($result) { $result.PassedCount } else { 0 })
+    $failed = $engine.Failed + $(if ($result) { $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount } else { 1 })
+    $skipped = $engine.Skipped + $(if ($result) { $result.SkippedCount } else { 0 })
+    Write-Host "Engine (xunit): $($engine.Passed) passed, $($engine.Failed) failed, $($engine.Skipped) skipped"
     Write-Host "Tests: $passed passed, $failed failed, $skipped skipped"
     if ($failed -gt 0 -or -not $result) { exit 1 }
 }

@@ -1,12 +1,13 @@
-using System.IO;
+using CseAirgap.Engine.Failures;
 
 namespace CseAirgap.Engine.Archive;
 
 /// <summary>An archive entry that would write outside the destination; nothing of the archive is kept.</summary>
-public sealed class UnsafeEntryException : IOException
+public sealed class UnsafeEntryException : CseAirgapException
 {
     public UnsafeEntryException(string entry, string reason)
-        : base($"The archive entry '{entry}' was refused: {reason}. Nothing was written outside the destination, and the extraction was abandoned.")
+        : base("UnsafeArchiveEntry", FailureCategory.SecurityError, entry,
+            $"The archive entry '{entry}' was refused: {reason}. Nothing was written outside the destination, and the extraction was abandoned.")
     {
         Entry = entry;
     }

@@ -106,7 +106,7 @@ public sealed class ImageArchiveExpander
     private static string? OciManifestDigest(string root)
     {
         var index = ManifestDocument.Parse(File.ReadAllBytes(Path.Combine(root, "index.json")), MediaTypes.OciIndex, "index.json");
-        return index.Children.Count == 1 ? index.Children[0].Digest : null;
+        return index.Children.Count == 1 ? index.Children[0].Digest.Value : null;
     }
 
     private static ManifestDocument ReadBlob(string root, Descriptor descriptor, string target)

@@ -12,7 +12,7 @@ public interface IImageSource
     Task<ManifestDocument> GetTopManifestAsync(CancellationToken ct);
 
     /// <summary>A manifest by digest, checked against it.</summary>
-    Task<ManifestDocument> GetManifestAsync(string digest, CancellationToken ct);
+    Task<ManifestDocument> GetManifestAsync(Digest digest, CancellationToken ct);
 
     /// <summary>The raw bytes of a blob; the caller checks them against the descriptor.</summary>
     Task<Stream> OpenBlobAsync(Descriptor blob, CancellationToken ct);

@@ -20,7 +20,7 @@ public sealed class RegistryImageSource : IImageSource
 
     public Task<ManifestDocument> GetTopManifestAsync(CancellationToken ct) => Client.GetManifestAsync(Fetch.Repository, Fetch.ManifestReference, ct);
 
-    public Task<ManifestDocument> GetManifestAsync(string digest, CancellationToken ct) => Client.GetManifestAsync(Fetch.Repository, digest, ct);
+    public Task<ManifestDocument> GetManifestAsync(Digest digest, CancellationToken ct) => Client.GetManifestAsync(Fetch.Repository, digest, ct);
 
     public async Task<Stream> OpenBlobAsync(Descriptor blob, CancellationToken ct)
     {

@@ -62,7 +62,7 @@ public static class ExportVerifier
                     }
                     var manifest = reader.ReadManifest(d);
                     foreach (var child in manifest.Children) queue.Enqueue(child);
-                    missing.AddRange(manifest.Blobs.Where(b => !reader.HasBlob(b.Digest)).Select(b => b.Digest));
+                    missing.AddRange(manifest.Blobs.Where(b => !reader.HasBlob(b.Digest)).Select(b => b.Digest.Value));
                 }
             }
             catch (RegistryException e)

@@ -76,7 +76,7 @@ public static class OciLayoutFormat
                 if (name == null) continue;
                 images.Add(new LayoutImage(name, new Descriptor(
                     entry.GetProperty("mediaType").GetString() ?? string.Empty,
-                    entry.GetProperty("digest").GetString() ?? string.Empty,
+                    Digest.Parse(entry.GetProperty("digest").GetString(), target),
                     entry.GetProperty("size").GetInt64(), null)));
             }
         }

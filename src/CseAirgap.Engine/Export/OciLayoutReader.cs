@@ -164,7 +164,7 @@ public sealed class LayoutImageSource : IImageSource
 
     public Task<ManifestDocument> GetTopManifestAsync(CancellationToken ct) => Task.Run(() => _reader.ReadManifest(_image.Manifest), ct);
 
-    public Task<ManifestDocument> GetManifestAsync(string digest, CancellationToken ct) =>
+    public Task<ManifestDocument> GetManifestAsync(Digest digest, CancellationToken ct) =>
         Task.Run(() => _reader.ReadManifest(new Descriptor(string.Empty, digest, 0, null)), ct);
 
     public Task<Stream> OpenBlobAsync(Descriptor blob, CancellationToken ct) => Task.FromResult(_reader.OpenBlob(blob.Digest));

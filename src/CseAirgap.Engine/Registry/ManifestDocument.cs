@@ -7,7 +7,7 @@ namespace CseAirgap.Engine.Registry;
 /// <summary>A content descriptor: what a manifest points at.</summary>
 public sealed class Descriptor
 {
-    public Descriptor(string mediaType, string digest, long size, string? platform)
+    public Descriptor(string mediaType, Digest digest, long size, string? platform)
     {
         MediaType = mediaType;
         Digest = digest;
@@ -16,7 +16,7 @@ public sealed class Descriptor
     }
 
     public string MediaType { get; }
-    public string Digest { get; }
+    public Digest Digest { get; }
     public long Size { get; }
 
     /// <summary>os/architecture[/variant] for an index entry; null elsewhere.</summary>
@@ -29,7 +29,7 @@ public sealed class Descriptor
 /// </summary>
 public sealed class ManifestDocument
 {
-    private ManifestDocument(byte[] bytes, string mediaType, string digest, IReadOnlyList<Descriptor> blobs, IReadOnlyList<Descriptor> children)
+    private ManifestDocument(byte[] bytes, string mediaType, Digest digest, IReadOnlyList<Descriptor> blobs, IReadOnlyList<Descriptor> children)
     {
         Bytes = bytes;
         MediaType = mediaType;
@@ -40,7 +40,7 @@ public sealed class ManifestDocument
 
     public byte[] Bytes { get; }
     public string MediaType { get; }
-    public string Digest { get; }
+    public Digest Digest { get; }
 
     /// <summary>Config and layers of an image manifest; empty for an index.</summary>
     public IReadOnlyList<Descriptor> Blobs { get; }
@@ -70,14 +70,14 @@ public sealed class ManifestDocument
             var children = new List<Descriptor>();
             if (MediaTypes.IsIndex(mediaType))
             {
-                foreach (var m in root.GetProperty("manifests").EnumerateArray()) children.Add(ReadDescriptor(m));
+                foreach (var m in root.GetProperty("manifests").EnumerateArray()) children.Add(ReadDescriptor(m, target));
             }
             else
             {
-                blobs.Add(ReadDescriptor(root.GetProperty("config")));
-                foreach (var l in root.GetProperty("layers").EnumerateArray()) blobs.Add(ReadDescriptor(l));
+                blobs.Add(ReadDescriptor(root.GetProperty("config"), target));
+                foreach (var l in root.GetProperty("layers").EnumerateArray()) blobs.Add(ReadDescriptor(l, target));
             }
-            return new ManifestDocument(bytes, mediaType, Digests.Sha256(bytes), blobs, children);
+            return new ManifestDocument(bytes, mediaType, Digest.Sha256Of(bytes), blobs, children);
         }
         catch (Exception e) when (e is JsonException || e is KeyNotFoundException || e is InvalidOperationException)
         {
@@ -85,7 +85,14 @@ public sealed class ManifestDocument
         }
     }
 
-    private static Descriptor ReadDescriptor(JsonElement e)
+    private static long ReadSize(JsonElement e, string target)
+    {
+        var size = e.GetProperty("size").GetInt64();
+        if (size < 0) throw new RegistryException(RegistryErrorKind.ProtocolError, target, $"{target} names a blob of {size} bytes.");
+        return size;
+    }
+
+    private static Descriptor ReadDescriptor(JsonElement e, string target)
     {
         string? platform = null;
         if (e.TryGetProperty("platform", out var p))
@@ -95,8 +102,8 @@ public sealed class ManifestDocument
         }
         return new Descriptor(
             e.TryGetProperty("mediaType", out var mt) ? mt.GetString() ?? string.Empty : string.Empty,
-            e.GetProperty("digest").GetString() ?? throw new InvalidOperationException("A descriptor has no digest."),
-            e.GetProperty("size").GetInt64(),
+            Digest.Parse(e.GetProperty("digest").GetString(), target),
+            ReadSize(e, target),
             platform);
     }
 }

@@ -1,8 +1,9 @@
 using System;
+using CseAirgap.Engine.Failures;
 
 namespace CseAirgap.Engine.Registry;
 
-/// <summary>What went wrong, in terms an admin can act on; the cmdlets map it to an ErrorCategory and an error ID.</summary>
+/// <summary>What went wrong with a registry, in terms an admin can act on; each kind has one error ID.</summary>
 public enum RegistryErrorKind
 {
     InvalidInput,
@@ -18,17 +19,41 @@ public enum RegistryErrorKind
 }
 
 /// <summary>A registry operation that failed; the message names the target and says what to do, and never holds a secret.</summary>
-public sealed class RegistryException : Exception
+public sealed class RegistryException : CseAirgapException
 {
     public RegistryException(RegistryErrorKind kind, string target, string message, Exception? inner = null)
-        : base(message, inner)
+        : base(IdOf(kind), CategoryOf(kind), target, message, inner)
     {
         Kind = kind;
-        Target = target;
     }
 
     public RegistryErrorKind Kind { get; }
 
-    /// <summary>The reference, repository or registry the failure is about.</summary>
-    public string Target { get; }
+    private static string IdOf(RegistryErrorKind kind) => kind switch
+    {
+        RegistryErrorKind.InvalidInput => "InvalidInput",
+        RegistryErrorKind.NotFound => "ManifestNotFound",
+        RegistryErrorKind.AuthenticationRequired => "RegistryAuthenticationRequired",
+        RegistryErrorKind.AuthenticationFailed => "RegistryAuthenticationFailed",
+        RegistryErrorKind.PushDenied => "RegistryPushDenied",
+        RegistryErrorKind.Unreachable => "RegistryUnreachable",
+        RegistryErrorKind.CertificateUntrusted => "RegistryCertificateUntrusted",
+        RegistryErrorKind.DigestMismatch => "DigestMismatch",
+        RegistryErrorKind.UnsupportedMediaType => "UnsupportedMediaType",
+        _ => "RegistryProtocolError",
+    };
+
+    private static FailureCategory CategoryOf(RegistryErrorKind kind) => kind switch
+    {
+        RegistryErrorKind.InvalidInput => FailureCategory.InvalidArgument,
+        RegistryErrorKind.NotFound => FailureCategory.ObjectNotFound,
+        RegistryErrorKind.AuthenticationRequired => FailureCategory.AuthenticationError,
+        RegistryErrorKind.AuthenticationFailed => FailureCategory.AuthenticationError,
+        RegistryErrorKind.PushDenied => FailureCategory.PermissionDenied,
+        RegistryErrorKind.Unreachable => FailureCategory.ConnectionError,
+        RegistryErrorKind.CertificateUntrusted => FailureCategory.SecurityError,
+        RegistryErrorKind.DigestMismatch => FailureCategory.InvalidData,
+        RegistryErrorKind.UnsupportedMediaType => FailureCategory.NotImplemented,
+        _ => FailureCategory.ProtocolError,
+    };
 }
