@@ -26,7 +26,11 @@ param(
     [string[]] $TestPath,
 
     # For Bench: the size of the large layer, in MiB.
-    [int] $BenchLayerMiB = 1024
+    [int] $BenchLayerMiB = 1024,
+
+    # For Bench: which sets to run: the fixture set against skopeo, the CSE-shaped set (CPU per GB), or both.
+    [ValidateSet('All', 'Fixtures', 'CseShaped')]
+    [string] $BenchSet = 'All'
 )
 
 $ErrorActionPreference = 'Stop'
@@ -186,7 +190,12 @@ function Invoke-Bench {
     Install-CseTestPrerequisite
     $environment = Start-CseTestEnvironment -Fixtures
     try {
-        & (Join-Path $root 'tests/Bench/Invoke-CseBenchmark.ps1') -Environment $environment -ModulePath $moduleOut -LargeLayerMiB $BenchLayerMiB
+        if ($BenchSet -in 'All', 'Fixtures') {
+            & (Join-Path $root 'tests/Bench/Invoke-CseBenchmark.ps1') -Environment $environment -ModulePath $moduleOut -LargeLayerMiB $BenchLayerMiB
+        }
+        if ($BenchSet -in 'All', 'CseShaped') {
+            & (Join-Path $root 'tests/Bench/Invoke-CseShapedBenchmark.ps1') -Environment $environment -ModulePath $moduleOut
+        }
     }
     finally {
         Stop-CseTestEnvironment $environment

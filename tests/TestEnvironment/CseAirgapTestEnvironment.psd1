@@ -7,6 +7,6 @@
     FunctionsToExport = @(
         'Install-CseTestPrerequisite', 'Start-CseTestEnvironment', 'Stop-CseTestEnvironment', 'Get-CseTestEnvironment',
         'Assert-CseTestService', 'Get-CseTestSkopeoArgs', 'Get-CseTestCredential', 'Start-CseTestFaultProxy', 'Stop-CseTestProcess',
-        'Start-CseTestRegistry', 'Get-CseTestFreePort', 'Invoke-CseTestSkopeo', 'New-CseTestDirImage', 'New-CseTestBenchSet'
+        'Start-CseTestRegistry', 'Get-CseTestFreePort', 'Invoke-CseTestSkopeo', 'New-CseTestDirImage', 'New-CseTestBenchSet', 'New-CseTestCseShapedSet'
     )
 }

@@ -284,6 +284,31 @@ function New-CseTestBenchSet {
     @{ Small = @($small); Large = $big }
 }
 
+function New-CseTestCseShapedSet {
+    <#
+    .SYNOPSIS
+        A benchmark set shaped like the real CSE dependency set on -Registry: -Count images over three shared base
+        layers, each with an app layer of its own, plus one image with a -LargeLayerMiB layer; about
+        -UniqueMiB of unique blob bytes in all. Layers are uncompressed random bytes (what a registry copies is
+        opaque; random bytes keep gzip from hiding the per-byte cost).
+    #>
+    param($Environment, $Registry, [int] $Count = 20, [int] $LargeLayerMiB = 512, [int] $UniqueMiB = 1200)
+    $store = Join-Path $Environment.Root 'fixtures/cse-shaped-blobs'
+    New-Item -ItemType Directory -Force $store | Out-Null
+    $bases = foreach ($b in 1..3) { New-FixtureLayer -Store $store -Seed (700 + $b) -Uncompressed -Files @{ "usr/lib/base-$b.so" = 24MB } }
+    $perImage = [long][math]::Max(1MB, (($UniqueMiB - $LargeLayerMiB - 72) * 1MB) / $Count)
+    $images = foreach ($i in 1..$Count) {
+        $app = New-FixtureLayer -Store $store -Seed (800 + $i) -Uncompressed -Files @{ "usr/local/bin/cse-app-$i" = $perImage }
+        $image = New-FixtureImage -Store $store -Format ($i % 2 ? 'Oci' : 'Docker') -Layers @($bases[$i % 3], $bases[($i + 1) % 3], $app)
+        Publish-FixtureImage -Environment $Environment -Store $store -Reference ("$script:VmwareHost/vmware-cloud-director/cse-shaped-{0:d2}:1.0" -f $i) -Image $image -Registry $Registry
+    }
+    $bigLayer = New-FixtureLayer -Store $store -Seed 899 -Uncompressed -Files @{ 'payload/large.bin' = ([long]$LargeLayerMiB * 1MB) }
+    $big = Publish-FixtureImage -Environment $Environment -Store $store -Reference "$script:VmwareHost/tkg/cse-shaped-large:1.0" -Registry $Registry `
+        -Image (New-FixtureImage -Store $store -Format Oci -Layers @($bigLayer))
+    Remove-Item -Recurse -Force $store
+    @(@($images) + $big)
+}
+
 function New-FixtureFileImage {
     <# A single-layer image holding one file at its root, as TKG's BOM and compatibility images do. #>
     param([string] $Store, [string] $Name, [string] $Content, [int] $Seed)

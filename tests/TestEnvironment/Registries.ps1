@@ -100,6 +100,8 @@ $tls$auth
     $registry = @{
         Name = $Name; Kind = $Kind; Host = "127.0.0.1:$port"; Port = $port; Scheme = $scheme
         Url = "${scheme}://127.0.0.1:$port"; DataDir = (Join-Path $dir 'data'); Error = $err; Log = $started.Log
+        # The registry's own process (bash exec's it), whose CPU time the benchmark reads from /proc.
+        Pid = $started.Process.Id
         # What to pass as -Registry: http:// must be written for a plain registry.
         Base = if ($Kind -eq 'Http') { "http://127.0.0.1:$port" } else { "127.0.0.1:$port" }
     }

@@ -1,4 +1,5 @@
 using System;
+using CseAirgap.Engine.Registry;
 
 namespace CseAirgap.PowerShell.Output;
 
@@ -48,6 +49,22 @@ public sealed class CsePublishResult
 
     /// <summary>For a bundle: the images of its lock (nested bundles' included) copied with it.</summary>
     public int BundleImages { get; }
+
+    /// <summary>
+    /// The destination below the -Registry base (or the export), which is the same on every row: what tells rows
+    /// apart, so the default view shows this rather than a cut-off full destination.
+    /// </summary>
+    public string DestinationPath
+    {
+        get
+        {
+            var at = Destination.IndexOf('/');
+            var withoutHost = at < 0 ? Destination : Destination.Substring(at + 1);
+            if (!ImageReference.TryParse(Source, out var source, out _) || source == null) return withoutHost;
+            var name = source.Repository + (source.Tag != null ? ":" + source.Tag : "@" + source.Digest);
+            return Destination.EndsWith("/" + name, StringComparison.Ordinal) || Destination.EndsWith(":" + Source, StringComparison.Ordinal) ? name : withoutHost;
+        }
+    }
 
     /// <summary>The destination by digest: the form that binds to later checks.</summary>
     public string? Reference => Digest == null ? null : Destination.Split('@')[0] + "@" + Digest;

@@ -1,0 +1,126 @@
+<#
+.SYNOPSIS
+    Cold and warm publish of a set shaped like the real CSE dependencies, Publish-CseDependency against skopeo,
+    in the same run, with CPU seconds per GB for each tool and for the destination registry.
+.DESCRIPTION
+    Called by build.ps1 Bench. The set (New-CseTestCseShapedSet): 20 images over three shared base layers plus one
+    image with a 512 MiB layer, about 1.2 GB of unique blob bytes; source behind TLS and bearer tokens, each tool's
+    destination its own empty registry behind TLS and basic auth.
+    Figures a reader can check:
+      - wall time: ours for the whole process and for Publish-CseDependency alone (in-process); skopeo's script;
+      - CPU seconds: ours in-process (the process's TotalProcessorTime around the publish, so pwsh's start and the
+        import are excluded), skopeo's (user + system of the script and its children, /usr/bin/time), and each
+        destination registry's (utime + stime from /proc/<pid>/stat before and after), all per GB copied;
+      - peak resident memory of our process (/usr/bin/time -v);
+      - requests each destination served (its access log), and per image on the warm re-run.
+    Results: out/bench/cse-shaped.md, printed at the end.
+#>
+param([Parameter(Mandatory)] $Environment, [Parameter(Mandatory)][string] $ModulePath, [int] $LargeLayerMiB = 512)
+$ErrorActionPreference = 'Stop'
+$benchDir = Join-Path (Split-Path $ModulePath) 'bench'
+New-Item -ItemType Directory -Force $benchDir | Out-Null
+$pwshDll = Join-Path $PSHOME 'pwsh.dll'
+$ticksPerSecond = [double](& getconf CLK_TCK)
+
+$source = Start-CseTestRegistry -Environment $Environment -Name 'cse-shaped-source' -Kind Token
+if ($source.Error) { throw "The benchmark source registry did not start: $($source.Error)" }
+Write-Host "Building the CSE-shaped set (20 images + one $LargeLayerMiB MiB layer) ..."
+$set = New-CseTestCseShapedSet -Environment $Environment -Registry $source -LargeLayerMiB $LargeLayerMiB
+$uniqueBytes = ($set | ForEach-Object { $_.Blobs } | Sort-Object { $_.Digest } -Unique | Measure-Object Size -Sum).Sum
+$gb = $uniqueBytes / 1e9
+$listFile = Join-Path $benchDir 'cse-shaped.txt'
+Set-Content $listFile ($set | ForEach-Object Reference)
+
+function Get-ProcessCpuSeconds([int] $ProcessId) {
+    # /proc/<pid>/stat: utime and stime are the 14th and 15th fields; the name (2nd) may hold spaces, so count after ')'.
+    $stat = Get-Content -Raw "/proc/$ProcessId/stat"
+    $fields = $stat.Substring($stat.LastIndexOf(')') + 2).Split(' ')
+    ([double]$fields[11] + [double]$fields[12]) / $ticksPerSecond
+}
+
+function Measure-Requests($Registry) {
+    @(Select-String -Path $Registry.Log -Pattern '"(GET|HEAD|POST|PUT|PATCH|DELETE) /v2/' -ErrorAction SilentlyContinue).Count
+}
+
+function Invoke-Measured([string] $Label, $Registry, [string[]] $Command) {
+    $report = Join-Path $benchDir "$Label.time"
+    $requests = Measure-Requests $Registry
+    $registryCpu = Get-ProcessCpuSeconds $Registry.Pid
+    $clock = [Diagnostics.Stopwatch]::StartNew()
+    & /usr/bin/time -v -o $report @Command | Out-Null
+    $code = $LASTEXITCODE
+    $wall = $clock.Elapsed.TotalSeconds
+    if ($code -ne 0) { throw "$Label failed (exit $code); see $report." }
+    $time = Get-Content -Raw $report
+    $number = { param($pattern) [double]([regex]::Match($time, $pattern).Groups[1].Value) }
+    [pscustomobject]@{
+        Wall        = $wall
+        Cpu         = (& $number 'User time \(seconds\): ([\d.]+)') + (& $number 'System time \(seconds\): ([\d.]+)')
+        PeakMB      = [math]::Round((& $number 'Maximum resident set size \(kbytes\): (\d+)') / 1024, 1)
+        RegistryCpu = (Get-ProcessCpuSeconds $Registry.Pid) - $registryCpu
+        Requests    = (Measure-Requests $Registry) - $requests
+    }
+}
+
+function Invoke-Ours([string] $Label, $Registry) {
+    $script = @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$(Join-Path $ModulePath 'CseAirgap.psd1')'
+`$cred = [pscredential]::new('cse-admin', (ConvertTo-SecureString `$env:CSEAIRGAP_TEST_ADMIN_PASSWORD -AsPlainText -Force))
+`$self = [Diagnostics.Process]::GetCurrentProcess()
+`$cpu = `$self.TotalProcessorTime
+`$clock = [Diagnostics.Stopwatch]::StartNew()
+`$r = Get-Content '$listFile' | Publish-CseDependency -Registry '$($Registry.Host)/cse' -Credential `$cred -SourceMirror @{ 'projects.registry.vmware.com' = '$($source.Host)' } -CaCertificate '$($Environment.CaFile)'
+`$seconds = `$clock.Elapsed.TotalSeconds
+`$self.Refresh()
+`$failed = @(`$r | Where-Object Status -EQ 'Failed').Count
+if (`$failed) { throw "`$failed images failed" }
+@{ Seconds = `$seconds; Cpu = (`$self.TotalProcessorTime - `$cpu).TotalSeconds; Copied = (`$r | Measure-Object BytesCopied -Sum).Sum } | ConvertTo-Json -Compress | Set-Content '$benchDir/$Label.json'
+"@
+    $m = Invoke-Measured $Label $Registry @('dotnet', $pwshDll, '-NoProfile', '-NonInteractive', '-Command', $script)
+    $inner = Get-Content -Raw "$benchDir/$Label.json" | ConvertFrom-Json
+    $m | Add-Member InProcess $inner.Seconds
+    $m | Add-Member InProcessCpu $inner.Cpu
+    $m | Add-Member Copied $inner.Copied
+    $m
+}
+
+function Invoke-Skopeo([string] $Label, $Registry) {
+    $script = Join-Path $benchDir "$Label.sh"
+    $lines = foreach ($ref in Get-Content $listFile) {
+        $path = ($ref -split '/', 2)[1]
+        "skopeo --insecure-policy copy --all --preserve-digests --quiet --src-cert-dir '$($Environment.CertDir)' --src-no-creds --dest-cert-dir '$($Environment.CertDir)' --dest-creds `"cse-admin:`$CSEAIRGAP_TEST_ADMIN_PASSWORD`" 'docker://$($source.Host)/$path' 'docker://$($Registry.Host)/cse/$path'"
+    }
+    Set-Content $script (@('#!/usr/bin/env bash', 'set -e') + $lines)
+    Invoke-Measured $Label $Registry @('bash', $script)
+}
+
+$ours = Start-CseTestRegistry -Environment $Environment -Name 'cse-shaped-ours' -Kind Basic -AccessLog
+$theirs = Start-CseTestRegistry -Environment $Environment -Name 'cse-shaped-skopeo' -Kind Basic -AccessLog
+foreach ($r in $ours, $theirs) { if ($r.Error) { throw "Benchmark registry $($r.Name) did not start: $($r.Error)" } }
+
+Write-Host "Cold copy: $($set.Count) images, $([math]::Round($uniqueBytes / 1MB, 1)) MiB of unique blobs ..."
+$coldOurs = Invoke-Ours 'cse-shaped-cold-ours' $ours
+$coldSkopeo = Invoke-Skopeo 'cse-shaped-cold-skopeo' $theirs
+Write-Host 'Warm re-run: everything already present ...'
+$warmOurs = Invoke-Ours 'cse-shaped-warm-ours' $ours
+$warmSkopeo = Invoke-Skopeo 'cse-shaped-warm-skopeo' $theirs
+
+$r2 = { param($x) [math]::Round($x, 2) }
+$summary = @(
+    "# CSE-shaped benchmark ($(Get-Date -Format 'yyyy-MM-dd HH:mm') UTC, $([Environment]::ProcessorCount) cores)"
+    ''
+    "$($set.Count) images, $([math]::Round($uniqueBytes / 1MB, 1)) MiB of unique blobs (one $LargeLayerMiB MiB layer); source TLS + bearer tokens; each tool into its own empty TLS + basic-auth registry."
+    'Ours: "process" is the whole pwsh process, "in-process" Publish-CseDependency alone (CPU from TotalProcessorTime, start and import excluded). skopeo: its whole script (user + system, /usr/bin/time).'
+    'Destination CPU: the destination registry process''s utime + stime (/proc/<pid>/stat) over the run. Per GB: divided by the unique bytes copied (1 GB = 10^9 bytes).'
+    ''
+    '| run | ours process s | ours in-process s | skopeo s | ours/skopeo (in-process) | ours CPU s/GB | skopeo CPU s/GB | dest CPU s/GB (ours) | dest CPU s/GB (skopeo) | ours requests | skopeo requests | ours peak MB |'
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |'
+    "| cold | $(& $r2 $coldOurs.Wall) | $(& $r2 $coldOurs.InProcess) | $(& $r2 $coldSkopeo.Wall) | $(& $r2 ($coldOurs.InProcess / $coldSkopeo.Wall)) | $(& $r2 ($coldOurs.InProcessCpu / $gb)) | $(& $r2 ($coldSkopeo.Cpu / $gb)) | $(& $r2 ($coldOurs.RegistryCpu / $gb)) | $(& $r2 ($coldSkopeo.RegistryCpu / $gb)) | $($coldOurs.Requests) | $($coldSkopeo.Requests) | $($coldOurs.PeakMB) |"
+    "| warm | $(& $r2 $warmOurs.Wall) | $(& $r2 $warmOurs.InProcess) | $(& $r2 $warmSkopeo.Wall) | $(& $r2 ($warmOurs.InProcess / $warmSkopeo.Wall)) | | | | | $($warmOurs.Requests) | $($warmSkopeo.Requests) | $($warmOurs.PeakMB) |"
+    ''
+    "Goals (issue 15): ours CPU at most 2.5 s/GB (now $(& $r2 ($coldOurs.InProcessCpu / $gb))); cold at most 0.5 of skopeo's time (now $(& $r2 ($coldOurs.InProcess / $coldSkopeo.Wall)) in-process, $(& $r2 ($coldOurs.Wall / $coldSkopeo.Wall)) whole process); warm at most 0.15 (now $(& $r2 ($warmOurs.InProcess / $warmSkopeo.Wall)) in-process) with one request per image ($([math]::Round($warmOurs.Requests / $set.Count, 2)) per image); peak RSS under 200 MB (now $($coldOurs.PeakMB) MB)."
+)
+$summary | Set-Content (Join-Path $benchDir 'cse-shaped.md')
+Write-Host ''
+$summary | Write-Host
