@@ -1,6 +1,8 @@
 using System;
 using System.IO;
 using System.Security.Cryptography;
+using System.Threading;
+using System.Threading.Tasks;
 
 namespace CseAirgap.Engine.Registry;
 
@@ -28,11 +30,19 @@ internal sealed class VerifyingStream : ReadOnlyStream
 
     public long BytesRead => _read;
 
-    public override int Read(byte[] buffer, int offset, int count)
+    public override int Read(byte[] buffer, int offset, int count) =>
+        Account(buffer, offset, _inner.Read(buffer, offset, Want(count)));
+
+    // An upload reads its body asynchronously: without this override every read would take Stream's default
+    // path (a thread-pool hop and a task per TLS record) and read the source synchronously.
+    public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        Account(buffer, offset, await _inner.ReadAsync(buffer, offset, Want(count), cancellationToken).ConfigureAwait(false));
+
+    // Never read past the declared size: a longer body is as wrong as a corrupt one.
+    private int Want(int count) => (int)Math.Min(count, Math.Max(0, _expectedSize - _read) + 1);
+
+    private int Account(byte[] buffer, int offset, int n)
     {
-        // Never read past the declared size: a longer body is as wrong as a corrupt one.
-        var want = (int)Math.Min(count, Math.Max(0, _expectedSize - _read) + 1);
-        var n = _inner.Read(buffer, offset, want);
         if (n > 0)
         {
             _hash.AppendData(buffer, offset, n);
