@@ -125,7 +125,7 @@ function Invoke-EngineTest {
     $results = Join-Path $out 'test-results'
     if (Test-Path $results) { Remove-Item -Recurse -Force $results }
     $project = Join-Path $root 'tests/CseAirgap.Engine.Tests/CseAirgap.Engine.Tests.csproj'
-    & dotnet test $project -c $Configuration --nologo -v quiet --logger 'trx;LogFileName=engine.trx' --logger 'console;verbosity=minimal' --results-directory $results
+    & dotnet test $project -c $Configuration --nologo -v quiet --logger 'trx;LogFileName=engine.trx' --logger 'console;verbosity=minimal' --results-directory $results | Out-Host
     $trx = Join-Path $results 'engine.trx'
     if (-not (Test-Path $trx)) {
         Write-Host 'The engine tests did not run (no results file): see the build output above.' -ForegroundColor Red
