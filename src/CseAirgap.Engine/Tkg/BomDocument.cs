@@ -6,7 +6,8 @@ using CseAirgap.Engine.Registry;
 namespace CseAirgap.Engine.Tkg;
 
 /// <summary>
-/// A TKG or TKr bill of materials (the tanzu-framework format): <c>imageConfig.imageRepository</c>, and
+/// A TKG or TKr bill of materials (the tanzu-framework format): <c>imageConfig.imageRepository</c> (the host the BOM
+/// was built against, kept only as a sign that this is a BOM), and
 /// <c>components</c> mapping each component to a list of versions whose <c>images</c> name
 /// <c>imagePath</c>, <c>tag</c> and an optional per-image <c>imageRepository</c>. A TKG BOM also points at the TKr BOM
 /// (<c>tkr-bom.imagePath</c>), the compatibility image (<c>tkr-compatibility.imagePath</c>) and the per-TKr package
@@ -32,8 +33,13 @@ public sealed class BomDocument
 
     public static BomDocument Parse(string yaml, string target) => new(YamlTree.Parse(yaml, target), target);
 
-    /// <summary>Every image the components name, as full references (duplicates removed).</summary>
-    public IReadOnlyList<string> Images()
+    /// <summary>
+    /// Every image the components name, as <paramref name="sourceRepository"/>/imagePath:tag (duplicates removed). The
+    /// BOM's own imageConfig.imageRepository and per-image imageRepository are ignored, as tanzu-framework's
+    /// isolated-cluster plug-in ignores them: a BOM names the staging host it was built against, while the images are
+    /// read from the repository the user chose, so they land under &lt;base&gt;/tkg/ whatever the BOM says.
+    /// </summary>
+    public IReadOnlyList<string> Images(string sourceRepository)
     {
         var images = new List<string>();
         foreach (var component in YamlTree.Entries(_tree.At("components")))
@@ -43,13 +49,15 @@ public sealed class BomDocument
                     var path = YamlTree.Scalar(image.Value, "imagePath");
                     var tag = YamlTree.Scalar(image.Value, "tag");
                     if (path == null || tag == null) continue;
-                    var repository = (YamlTree.Scalar(image.Value, "imageRepository") ?? ImageRepository).TrimEnd('/');
-                    images.Add($"{repository}/{path}:{tag}");
+                    images.Add($"{sourceRepository.TrimEnd('/')}/{path.Trim('/')}:{tag}");
                 }
         return images.Distinct(StringComparer.Ordinal).ToList();
     }
 
     public string? ImagePathOf(string key) => YamlTree.Scalar(_tree.At(key), "imagePath");
+
+    /// <summary>The imagePath under <paramref name="key"/> (tkr-bom, tkr-compatibility), or <paramref name="fallback"/>.</summary>
+    public string ImagePathOr(string key, string fallback) => ImagePathOf(key)?.Trim('/') is { Length: > 0 } path ? path : fallback;
 
     /// <summary>The values of a map such as tkr-package-repo (one repository per infrastructure).</summary>
     public IReadOnlyList<string> MapValues(string key) =>

@@ -1,24 +1,42 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Tasks;
 using CseAirgap.Engine.Copy;
+using CseAirgap.Engine.Failures;
 using CseAirgap.Engine.Registry;
 
 namespace CseAirgap.Engine.Tkg;
 
+/// <summary>One image a TKG release needs, and why.</summary>
+public sealed class TkgDependency
+{
+    public TkgDependency(string reference, string why)
+    {
+        Reference = reference;
+        Why = why;
+    }
+
+    public string Reference { get; }
+    public string Why { get; }
+}
+
 /// <summary>
-/// Step 4 of the procedure: every image a TKG release needs, read from its bill of materials the way the TKG air-gap
-/// tooling does: the TKG BOM, the newest TKr compatibility image, the TKr BOMs it lists for that TKG version, and the
-/// per-TKr package repository bundles.
+/// Step 4 of the procedure: every image a TKG release needs, read the way tanzu-framework's isolated-cluster plug-in
+/// (download-bundle) reads it, every image from one source repository: the TKG BOM, the newest tkg-compatibility
+/// image, the TKG BOM's images, the newest TKr compatibility image, the TKr BOMs it lists for that TKG version with
+/// their images, and the per-TKr package repository bundles. Each image is reported as soon as it is known.
 /// </summary>
 public sealed class TkgDependencyResolver
 {
-    public const string DefaultRepository = "projects.registry.vmware.com/tkg";
+    public const string DefaultSourceRepository = "projects.registry.vmware.com/tkg";
 
     /// <summary>The TKG versions CSE 4.2.x supports, for completion.</summary>
     public static readonly string[] KnownVersions = { "2.3.1", "2.4.0", "2.4.1", "2.5.0", "2.5.1", "2.5.2" };
+
+    private static readonly Regex ReleaseVersion = new(@"^v\d+\.\d+\.\d+$", RegexOptions.CultureInvariant);
 
     private readonly Func<ImageReference, (IImageSource Source, RegistryClient Client, string Repository)> _open;
     private readonly Action<string>? _log;
@@ -30,17 +48,17 @@ public sealed class TkgDependencyResolver
         _log = log;
     }
 
-    public async Task<IReadOnlyList<(string Reference, string Why)>> ResolveAsync(string tkgVersion, IReadOnlyList<string>? kubernetesVersions, CancellationToken ct)
+    /// <summary>
+    /// Calls <paramref name="found"/> with each image as soon as it is known (a reference may come more than once), and
+    /// <paramref name="problem"/> for a part of the release that is missing while the rest goes on (a TKr BOM, a
+    /// compatibility image). Throws <see cref="TkgVersionNotFoundException"/> when the TKG BOM itself is missing.
+    /// </summary>
+    public async Task ResolveAsync(string tkgVersion, string sourceRepository, IReadOnlyList<string>? kubernetesVersions,
+        Action<TkgDependency> found, Action<CseAirgapException> problem, CancellationToken ct)
     {
-        var found = new List<(string, string)>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        void Add(string reference, string why)
-        {
-            if (seen.Add(reference)) found.Add((reference, why));
-        }
-
-        var version = "v" + tkgVersion.TrimStart('v');
-        var tkgBomRef = ImageReference.Parse($"{DefaultRepository}/tkg-bom:{version}");
+        var source = sourceRepository.Trim().TrimEnd('/');
+        var version = "v" + tkgVersion.Trim().TrimStart('v');
+        var tkgBomRef = ImageReference.Parse($"{source}/tkg-bom:{version}");
         string tkgBomText;
         try
         {
@@ -48,19 +66,34 @@ public sealed class TkgDependencyResolver
         }
         catch (RegistryException e) when (e.Kind == RegistryErrorKind.NotFound)
         {
-            throw new RegistryException(RegistryErrorKind.NotFound, tkgBomRef.ToString(),
-                $"There is no TKG {tkgVersion} at the source ({tkgBomRef} does not exist). CSE 4.2.x supports TKG {string.Join(", ", KnownVersions)}.", e);
+            throw new TkgVersionNotFoundException(tkgVersion, tkgBomRef.ToString(),
+                $"There is no TKG {tkgVersion} at {source} ({tkgBomRef} does not exist). CSE 4.2.x supports TKG {string.Join(", ", KnownVersions)}; " +
+                "check the version, or -SourceRepository and -SourceMirror.", e);
         }
         var tkgBom = BomDocument.Parse(tkgBomText, tkgBomRef.ToString());
-        Add(tkgBomRef.ToString(), "TKG BOM");
-        foreach (var image in tkgBom.Images()) Add(image, $"TKG {tkgVersion} BOM");
+        found(new TkgDependency(tkgBomRef.ToString(), "TKG BOM"));
 
-        var compatibilityPath = tkgBom.ImagePathOf("tkr-compatibility") ?? "tkr-compatibility";
-        var compatibilityRepo = ImageReference.Parse($"{tkgBom.ImageRepository}/{compatibilityPath}:latest");
-        var newest = await NewestVersionTagAsync(compatibilityRepo, ct).ConfigureAwait(false);
-        var compatibilityRef = new ImageReference(compatibilityRepo.Registry, compatibilityRepo.Repository, newest, null);
-        Add(compatibilityRef.ToString(), "TKr compatibility");
-        var tkrs = CompatibilityDocument.SupportedKubernetesVersions(await ReadFileAsync(compatibilityRef, ct).ConfigureAwait(false), tkgVersion, compatibilityRef.ToString());
+        // The management cluster reads tkg-compatibility to find its BOM; download-bundle copies the newest.
+        var tkgCompatibility = ReleaseVersion.IsMatch(version) ? $"{source}/tkg-compatibility" : $"{source}/{version}/tkg-compatibility";
+        try
+        {
+            var newest = await NewestVersionTagAsync(tkgCompatibility, ct).ConfigureAwait(false);
+            found(new TkgDependency($"{tkgCompatibility}:{newest}", "TKG compatibility"));
+        }
+        catch (CseAirgapException e) when (e is RegistryException { Kind: RegistryErrorKind.NotFound } || e is TkgReleaseIncompleteException)
+        {
+            problem(new TkgReleaseIncompleteException(tkgCompatibility,
+                $"{tkgCompatibility} has no v<number> tag at the source, so the TKG compatibility image is left out; the Tanzu CLI needs it to create a management cluster. " +
+                "Check -SourceRepository and -SourceMirror.", e));
+        }
+
+        foreach (var image in tkgBom.Images(source)) found(new TkgDependency(image, $"TKG {version} BOM"));
+
+        var tkrCompatibilityRepo = $"{source}/{tkgBom.ImagePathOr("tkr-compatibility", "tkr-compatibility")}";
+        var newestTkr = await NewestVersionTagAsync(tkrCompatibilityRepo, ct).ConfigureAwait(false);
+        var compatibilityRef = ImageReference.Parse($"{tkrCompatibilityRepo}:{newestTkr}");
+        found(new TkgDependency(compatibilityRef.ToString(), "TKr compatibility"));
+        var tkrs = CompatibilityDocument.SupportedKubernetesVersions(await ReadFileAsync(compatibilityRef, ct).ConfigureAwait(false), version, compatibilityRef.ToString());
         if (tkrs.Count == 0)
             throw new RegistryException(RegistryErrorKind.NotFound, compatibilityRef.ToString(), $"{compatibilityRef} lists no Kubernetes release for TKG {version}.");
         var chosen = kubernetesVersions == null || kubernetesVersions.Count == 0
@@ -70,20 +103,34 @@ public sealed class TkgDependencyResolver
             throw new RegistryException(RegistryErrorKind.NotFound, compatibilityRef.ToString(),
                 $"TKG {version} supports none of {string.Join(", ", kubernetesVersions!)}; it supports {string.Join(", ", tkrs)}.");
 
-        var tkrBomPath = tkgBom.ImagePathOf("tkr-bom") ?? "tkr-bom";
+        var tkrBomPath = tkgBom.ImagePathOr("tkr-bom", "tkr-bom");
+        var packages = tkgBom.MapValues("tkr-package-repo").Concat(tkgBom.MapValues("tkr-package")).Select(p => p.Trim('/')).ToList();
         foreach (var tkr in chosen)
         {
             var tag = tkr.Replace('+', '_');
-            var tkrBomRef = ImageReference.Parse($"{tkgBom.ImageRepository}/{tkrBomPath}:{tag}");
+            var tkrBomRef = ImageReference.Parse($"{source}/{tkrBomPath}:{tag}");
             _log?.Invoke($"Reading the TKr BOM {tkrBomRef}.");
-            var tkrBom = BomDocument.Parse(await ReadFileAsync(tkrBomRef, ct).ConfigureAwait(false), tkrBomRef.ToString());
-            Add(tkrBomRef.ToString(), $"TKr {tkr} BOM");
-            foreach (var image in tkrBom.Images()) Add(image, $"TKr {tkr} BOM");
+            string text;
+            try
+            {
+                text = await ReadFileAsync(tkrBomRef, ct).ConfigureAwait(false);
+            }
+            catch (RegistryException e) when (e.Kind == RegistryErrorKind.NotFound)
+            {
+                var others = chosen.Where(t => t != tkr).ToList();
+                problem(new TkrBomNotFoundException(tkr, tkrBomRef.ToString(),
+                    $"The TKr BOM {tkrBomRef} of Kubernetes {tkr} does not exist at the source, so that Kubernetes release (its BOM, images and packages) is left out; " +
+                    (others.Count == 0
+                        ? "no other release of TKG " + version + " was asked for."
+                        : $"the others are listed. To leave it out on purpose, narrow with -KubernetesVersion {string.Join(", ", others.Select(o => o.Split('+')[0]))}."), e));
+                continue;
+            }
+            var tkrBom = BomDocument.Parse(text, tkrBomRef.ToString());
+            found(new TkgDependency(tkrBomRef.ToString(), $"TKr {tkr} BOM"));
+            foreach (var image in tkrBom.Images(source)) found(new TkgDependency(image, $"TKr {tkr} BOM"));
             // Package repositories are bundles tagged like the TKr; Publish-CseDependency brings their images along.
-            foreach (var repository in tkgBom.MapValues("tkr-package-repo").Concat(tkgBom.MapValues("tkr-package")))
-                Add($"{tkgBom.ImageRepository}/{repository}:{tag}", $"TKr {tkr} package repository");
+            foreach (var repository in packages) found(new TkgDependency($"{source}/{repository}:{tag}", $"TKr {tkr} package repository"));
         }
-        return found;
     }
 
     private async Task<string> ReadFileAsync(ImageReference reference, CancellationToken ct)
@@ -96,13 +143,13 @@ public sealed class TkgDependencyResolver
             ?? throw new RegistryException(RegistryErrorKind.InvalidInput, reference.ToString(), $"{reference} holds no file.");
     }
 
-    /// <summary>The highest v&lt;number&gt; tag, as the TKG tooling picks the compatibility image.</summary>
-    private async Task<string> NewestVersionTagAsync(ImageReference repository, CancellationToken ct)
+    /// <summary>The highest v&lt;number&gt; tag, as the TKG tooling picks its compatibility images.</summary>
+    private async Task<string> NewestVersionTagAsync(string repository, CancellationToken ct)
     {
-        var (_, client, path) = _open(repository);
+        var (_, client, path) = _open(ImageReference.Parse(repository + ":latest"));
         var tags = await client.ListTagsAsync(path, ct).ConfigureAwait(false);
-        var newest = tags.Select(t => (Tag: t, Number: t.StartsWith("v") && int.TryParse(t.Substring(1), out var n) ? n : -1))
+        var newest = tags.Select(t => (Tag: t, Number: t.StartsWith("v", StringComparison.Ordinal) && int.TryParse(t.Substring(1), out var n) ? n : -1))
             .Where(t => t.Number >= 0).OrderByDescending(t => t.Number).Select(t => t.Tag).FirstOrDefault();
-        return newest ?? throw new RegistryException(RegistryErrorKind.NotFound, repository.ToString(), $"{repository.Registry}/{repository.Repository} has no v<number> tag.");
+        return newest ?? throw new TkgReleaseIncompleteException(repository, $"{repository} has no v<number> tag.", null);
     }
 }

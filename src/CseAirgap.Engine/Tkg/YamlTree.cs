@@ -18,10 +18,12 @@ internal sealed class YamlTree
 
     private YamlTree(YamlNode? root) => _root = root;
 
+    /// <summary>Parses a document from outside, refusing it first when it is past <see cref="YamlLimits"/>.</summary>
     public static YamlTree Parse(string text, string target)
     {
         try
         {
+            YamlLimits.Check(text, target);
             var stream = new YamlStream();
             stream.Load(new StringReader(text));
             return new YamlTree(stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode);

@@ -1,9 +1,11 @@
 using System;
+using System.Collections.Generic;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
 using CseAirgap.Engine.Copy;
 using CseAirgap.Engine.Dependencies;
+using CseAirgap.Engine.Failures;
 using CseAirgap.Engine.Registry;
 using CseAirgap.Engine.Tkg;
 using CseAirgap.PowerShell.Completion;
@@ -26,6 +28,17 @@ public sealed class GetCseTkgDependencyCommand : SourceRegistryCmdlet
     [ValidateNotNullOrEmpty]
     public string[]? KubernetesVersion { get; set; }
 
+    /// <summary>
+    /// The repository every image of the release is read from, as download-bundle's --source-repo: the BOMs' own
+    /// imageConfig.imageRepository is ignored. A mirror of it is still given with -SourceMirror.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string SourceRepository { get; set; } = TkgDependencyResolver.DefaultSourceRepository;
+
+    // Several TKG versions share many images: each reference comes out once, across pipeline input too.
+    private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+
     protected override void ProcessRecord()
     {
         using var queue = new PipelineQueue();
@@ -38,49 +51,33 @@ public sealed class GetCseTkgDependencyCommand : SourceRegistryCmdlet
             return (source, source.Client, source.Fetch.Repository);
         }, options.Log);
 
-        var work = Task.Run(async () =>
+        foreach (var version in TkgVersion)
         {
-            var answers = new System.Collections.Generic.List<(string Version, System.Collections.Generic.IReadOnlyList<(string Reference, string Why)>? Images, RegistryException? Error)>();
-            foreach (var version in TkgVersion)
-            {
-                try
-                {
-                    answers.Add((version, await resolver.ResolveAsync(version, KubernetesVersion, Cancellation.Token).ConfigureAwait(false), null));
-                }
-                catch (RegistryException e)
-                {
-                    answers.Add((version, null, e));
-                }
-            }
-            return answers;
-        });
-        try
-        {
-            queue.RunUntilDone(work);
-        }
-        catch (OperationCanceledException)
-        {
-            throw new PipelineStoppedException();
-        }
-
-        // Several TKG versions share many images: each reference comes out once.
-        var seen = new System.Collections.Generic.HashSet<string>(StringComparer.Ordinal);
-        foreach (var (version, images, error) in work.Result)
-        {
-            if (error != null)
-            {
-                WriteError(RegistryErrors.ToErrorRecord(error, version));
-                continue;
-            }
             var line = 0;
-            foreach (var (reference, why) in images!)
+            // Each image is written as soon as the resolver knows it, on the pipeline thread.
+            var work = Task.Run(() => resolver.ResolveAsync(version, SourceRepository, KubernetesVersion,
+                found => queue.Post(() => Emit(found, ++line)),
+                problem => queue.Post(() => WriteError(RegistryErrors.ToErrorRecord(problem, problem.Target))),
+                Cancellation.Token));
+            try
             {
-                line++;
-                if (!seen.Add(reference)) continue;
-                WriteVerbose($"{reference}: {why}");
-                WriteObject(new CseDependency(new DependencyLine(ImageReference.Parse(reference), true, null, line)));
+                queue.RunUntilDone(work);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new PipelineStoppedException();
+            }
+            catch (CseAirgapException e)
+            {
+                WriteError(RegistryErrors.ToErrorRecord(e, version));
             }
         }
     }
 
+    private void Emit(TkgDependency found, int line)
+    {
+        if (!_seen.Add(found.Reference)) return;
+        WriteVerbose($"{found.Reference}: {found.Why}");
+        WriteObject(new CseDependency(new DependencyLine(ImageReference.Parse(found.Reference), true, null, line)));
+    }
 }
