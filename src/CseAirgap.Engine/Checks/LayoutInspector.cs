@@ -97,19 +97,23 @@ public sealed class LayoutInspector
             var bytes = await ImageFiles.ReadFileBytesAsync(source, manifest, PluginInventoryDatabase.InventoryFile, ct).ConfigureAwait(false);
             if (bytes == null) return new CheckResult("PluginImages", target, CheckStatus.Failed, $"The inventory holds no {PluginInventoryDatabase.InventoryFile}.");
             File.WriteAllBytes(work, bytes);
-            var uris = PluginInventoryDatabase.ReadAll(work, "PluginBinaries", target).Select(r => r.Get("URI")).Where(u => u.Length > 0).Distinct().ToList();
+            var uris = PluginInventoryDatabase.ReadBinaries(work, target).Select(r => r.URI).Where(u => u.Length > 0).Distinct().ToList();
             var missing = new List<string>();
             foreach (var uri in uris)
             {
-                var reference = ImageReference.Parse($"{_base.Host}/{prefix}{LayoutInspector.PluginsFolder}/{uri}");
-                if (await _registry.HeadManifestAsync(reference.Repository, reference.ManifestReference, RegistryScope.Pull(reference.Repository), ct).ConfigureAwait(false) == null)
+                if (FileImage.PlainName(uri) == null || !ImageReference.TryParse($"{_base.Host}/{prefix}{LayoutInspector.PluginsFolder}/{uri}", out var reference, out _))
+                {
+                    missing.Add(uri);
+                    continue;
+                }
+                if (await _registry.HeadManifestAsync(reference!.Repository, reference.ManifestReference, RegistryScope.Pull(reference.Repository), ct).ConfigureAwait(false) == null)
                     missing.Add(uri);
             }
             return missing.Count == 0
                 ? new CheckResult("PluginImages", target, CheckStatus.Passed, $"All {uris.Count} plug-in images the inventory lists are there.")
                 : new CheckResult("PluginImages", target, CheckStatus.Failed, $"{missing.Count} of {uris.Count} plug-in images the inventory lists are missing, such as {missing[0]}. Run Publish-CseTanzuPlugin again.");
         }
-        catch (RegistryException e)
+        catch (Failures.CseAirgapException e)
         {
             return new CheckResult("PluginImages", target, CheckStatus.Warning, $"The inventory could not be read: {e.Message}");
         }

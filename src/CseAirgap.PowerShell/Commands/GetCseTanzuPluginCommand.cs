@@ -4,6 +4,7 @@ using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
 using CseAirgap.Engine.Copy;
+using CseAirgap.Engine.Failures;
 using CseAirgap.Engine.Plugins;
 using CseAirgap.Engine.Registry;
 using CseAirgap.PowerShell.Completion;
@@ -11,7 +12,7 @@ using CseAirgap.PowerShell.Output;
 
 namespace CseAirgap.PowerShell.Commands;
 
-/// <summary>The Tanzu CLI plug-ins (and images) of the vmware-tkg/default group at some TKG versions, as Publish-CseTanzuPlugin would publish them.</summary>
+/// <summary>The Tanzu CLI plug-ins (and images) of the vmware-tkg/default group at some TKG versions and of the essentials group, as Publish-CseTanzuPlugin would publish them.</summary>
 [Cmdlet(VerbsCommon.Get, "CseTanzuPlugin")]
 [OutputType(typeof(CseTanzuPlugin))]
 public sealed class GetCseTanzuPluginCommand : SourceRegistryCmdlet
@@ -55,7 +56,7 @@ internal static class TanzuPluginPlanning
         var created = new RegistrySession(options);
         session = created;
         var open = RegistryParameters.SourceOpener(created, mirrors, sourceCredential);
-        var work = Task.Run(() => TanzuPluginPlan.CreateAsync(open, tkgVersions, os, arch, ct));
+        var work = Task.Run(() => TanzuPluginPlan.CreateAsync(open, tkgVersions, os, arch, options.Log, ct));
         try
         {
             queue.RunUntilDone(work);
@@ -65,13 +66,13 @@ internal static class TanzuPluginPlanning
         {
             throw new PipelineStoppedException();
         }
-        catch (RegistryException e)
+        catch (CseAirgapException e)
         {
             cmdlet.WriteError(RegistryErrors.ToErrorRecord(e, string.Join(",", tkgVersions)));
             return null;
         }
     }
 
-    public static CseTanzuPlugin ToOutput(PluginImage image) => new(image.Binary.Get("PluginName"), image.Binary.Get("Target"), image.Binary.Get("Version"),
-        image.Binary.Get("OS"), image.Binary.Get("Architecture"), image.Image.ToString(), image.Uri, image.Groups);
+    public static CseTanzuPlugin ToOutput(PluginImage image) => new(image.Binary.PluginName, image.Binary.Target, image.Binary.Version,
+        image.Binary.OS, image.Binary.Architecture, image.Image.ToString(), image.Uri, image.Groups);
 }

@@ -5,6 +5,7 @@ using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
 using CseAirgap.Engine.Copy;
+using CseAirgap.Engine.Failures;
 using CseAirgap.Engine.Plugins;
 using CseAirgap.Engine.Registry;
 using CseAirgap.PowerShell.Completion;
@@ -69,7 +70,7 @@ public sealed class PublishCseTanzuPluginCommand : SourceRegistryCmdlet
             foreach (var image in plan.Images)
             {
                 var destination = ImageReference.Parse($"{@base.Host}/{prefix}/{image.Uri}");
-                if (ShouldProcess(destination.ToString(), $"Copy the plug-in {image.Binary.Get("PluginName")} {image.Binary.Get("Version")} ({image.Binary.Get("OS")}/{image.Binary.Get("Architecture")})"))
+                if (ShouldProcess(destination.ToString(), $"Copy the plug-in {image.Binary.PluginName} {image.Binary.Version} ({image.Binary.OS}/{image.Binary.Architecture})"))
                     jobs.Add((new ImageCopyJob(image.Image, open(image.Image), destination), image));
             }
             var inventoryTarget = $"{@base.Host}/{prefix}/plugin-inventory:latest";
@@ -100,7 +101,7 @@ public sealed class PublishCseTanzuPluginCommand : SourceRegistryCmdlet
             {
                 throw new PipelineStoppedException();
             }
-            catch (RegistryException e)
+            catch (CseAirgapException e)
             {
                 WriteError(RegistryErrors.ToErrorRecord(e, inventoryTarget));
                 return;

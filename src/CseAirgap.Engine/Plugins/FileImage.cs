@@ -1,0 +1,124 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.IO.Compression;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using CseAirgap.Engine.Archive;
+using CseAirgap.Engine.Copy;
+using CseAirgap.Engine.Export;
+using CseAirgap.Engine.Registry;
+
+namespace CseAirgap.Engine.Plugins;
+
+/// <summary>A file carried by a file image (the inventory's plugin_inventory.db, central_config.yaml).</summary>
+public sealed class ImageFile
+{
+    public ImageFile(string name, byte[] content)
+    {
+        Name = name;
+        Content = content;
+    }
+
+    /// <summary>The path inside the image, relative, with forward slashes.</summary>
+    public string Name { get; }
+    public byte[] Content { get; }
+}
+
+/// <summary>
+/// Images that only carry files, the shape imgpkg gives the plug-in inventory (imgpkg push -f of a folder): read
+/// whole, and written as one gzip layer with an OCI config and manifest, blobs first and the tag last.
+/// </summary>
+public static class FileImage
+{
+    /// <summary>A real inventory is a few MiB; a file image from outside is refused beyond this.</summary>
+    public const long MaxTotalBytes = 256L * 1024 * 1024;
+
+    /// <summary>
+    /// Every regular file of the image, later layers replacing earlier ones as when the image is unpacked. Names that
+    /// are not plain relative paths are left out (and said so); each layer is read to its end so its digest is checked.
+    /// </summary>
+    public static async Task<IReadOnlyList<ImageFile>> ReadAllAsync(IImageSource source, ManifestDocument manifest, string target, Action<string>? log, CancellationToken ct)
+    {
+        if (manifest.IsIndex) throw new RegistryException(RegistryErrorKind.UnsupportedMediaType, target, $"{target} is an index, not an image of files.");
+        var files = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        var order = new List<string>();
+        long total = 0;
+        foreach (var layer in manifest.Blobs.Skip(1))
+        {
+            using var raw = await source.OpenBlobAsync(layer, ct).ConfigureAwait(false);
+            using var verified = new VerifyingStream(raw, layer.Digest, layer.Size, null);
+            using var tar = LayerDecompression.Open(verified);
+            var reader = new TarEntryReader(tar);
+            TarEntry? entry;
+            while ((entry = reader.Next()) != null)
+            {
+                if (entry.Kind != TarEntryKind.File) continue;
+                var name = PlainName(entry.Name);
+                if (name == null)
+                {
+                    log?.Invoke($"{target}: the entry '{entry.Name}' is not a plain relative path; it is left out.");
+                    continue;
+                }
+                total += entry.Size;
+                if (total > MaxTotalBytes) throw new Failures.ContentTooLargeException("files", target, MaxTotalBytes);
+                using var buffer = new MemoryStream();
+                reader.CopyDataTo(buffer);
+                if (!files.ContainsKey(name)) order.Add(name);
+                files[name] = buffer.ToArray();
+            }
+            ReadToEnd(tar);
+            ReadToEnd(verified);
+        }
+        return order.Select(n => new ImageFile(n, files[n])).ToList();
+    }
+
+    /// <summary>Pushes an image holding <paramref name="files"/>; returns its digest.</summary>
+    public static async Task<string> PushAsync(RegistryClient client, string repository, string tag, IReadOnlyList<ImageFile> files, CancellationToken ct)
+    {
+        using var tarBuffer = new MemoryStream();
+        var tar = new TarEntryWriter(tarBuffer);
+        foreach (var file in files) tar.WriteFile(file.Name, file.Content);
+        tar.WriteEnd();
+        var tarBytes = tarBuffer.ToArray();
+        byte[] layer;
+        using (var gz = new MemoryStream())
+        {
+            using (var zip = new GZipStream(gz, CompressionLevel.Optimal, leaveOpen: true)) zip.Write(tarBytes, 0, tarBytes.Length);
+            layer = gz.ToArray();
+        }
+        var config = Encoding.UTF8.GetBytes(
+            "{\"architecture\":\"\",\"os\":\"\",\"config\":{},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + Digests.Sha256(tarBytes) + "\"]}}");
+        var manifestJson = "{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OciManifest + "\"," +
+            "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" + Digests.Sha256(config) + "\",\"size\":" + config.Length + "}," +
+            "\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"" + Digests.Sha256(layer) + "\",\"size\":" + layer.Length + "}]}";
+        var manifest = ManifestDocument.Parse(Encoding.UTF8.GetBytes(manifestJson), MediaTypes.OciManifest, $"{client.Address.Host}/{repository}:{tag}");
+        foreach (var blob in new[] { config, layer })
+        {
+            var digest = Digests.Sha256(blob);
+            if (await client.HeadBlobAsync(repository, digest, RegistryScope.Push(repository), ct).ConfigureAwait(false) != null) continue;
+            var session = await client.StartUploadAsync(repository, ct).ConfigureAwait(false);
+            using var body = new VerifyingStream(new MemoryStream(blob, writable: false), digest, blob.Length, null);
+            await client.UploadBlobAsync(session, repository, digest, blob.Length, body, ct).ConfigureAwait(false);
+        }
+        await client.PutManifestAsync(repository, tag, manifest, ct).ConfigureAwait(false);
+        return manifest.Digest;
+    }
+
+    /// <summary>"./a/b" and "a/b" as "a/b"; null for an absolute name, one with "..", "." or a backslash.</summary>
+    internal static string? PlainName(string name)
+    {
+        var trimmed = name.StartsWith("./", StringComparison.Ordinal) ? name.Substring(2) : name;
+        if (trimmed.Length == 0 || trimmed.StartsWith("/", StringComparison.Ordinal) || trimmed.IndexOf('\\') >= 0 || trimmed.IndexOf('\0') >= 0) return null;
+        var parts = trimmed.Split('/');
+        return parts.Any(p => p.Length == 0 || p == "." || p == "..") ? null : trimmed;
+    }
+
+    private static void ReadToEnd(Stream stream)
+    {
+        var buffer = new byte[81920];
+        while (stream.Read(buffer, 0, buffer.Length) > 0) { }
+    }
+}
