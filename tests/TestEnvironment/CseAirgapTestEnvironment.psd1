@@ -7,6 +7,7 @@
     FunctionsToExport = @(
         'Install-CseTestPrerequisite', 'Start-CseTestEnvironment', 'Stop-CseTestEnvironment', 'Get-CseTestEnvironment',
         'Assert-CseTestService', 'Get-CseTestSkopeoArgs', 'Get-CseTestCredential', 'Start-CseTestFaultProxy', 'Stop-CseTestProcess',
-        'Start-CseTestRegistry', 'Get-CseTestFreePort', 'Invoke-CseTestSkopeo', 'New-CseTestDirImage', 'New-CseTestBenchSet', 'New-CseTestCseShapedSet'
+        'Start-CseTestRegistry', 'Get-CseTestFreePort', 'Invoke-CseTestSkopeo', 'New-CseTestDirImage', 'New-CseTestBenchSet', 'New-CseTestCseShapedSet',
+        'Publish-CseTestFileImage'
     )
 }

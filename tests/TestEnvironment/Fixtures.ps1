@@ -330,18 +330,23 @@ function New-FixtureBundle {
 function Add-TkgFixtures {
     <#
     .SYNOPSIS
-        A synthetic TKG 2.5.0 in the real tanzu-framework shapes: the TKG BOM, two compatibility images (the newest
-        lists 2.5.0 with two TKrs), a TKr BOM per TKr, per-TKr package repositories that are imgpkg bundles (one with a
-        nested bundle) and per-TKr packages. Adds them to -Images; returns what the tests expect.
+        A synthetic TKG 2.5.0 in the real tanzu-framework shapes (isolated-cluster's test data and download-bundle): the
+        TKG BOM (tkg-bom-v2.5.0.yaml in tkg-bom:v2.5.0), tkg-compatibility tagged v9 and v10 (the newest is v10, by
+        number), two TKr compatibility images (the newest lists 2.5.0 with two TKrs), a TKr BOM per TKr
+        (tkr-bom-<version>.yaml), per-TKr package repositories that are imgpkg bundles (one with a nested bundle) and
+        per-TKr packages. The BOMs name a staging host in imageConfig.imageRepository (and one image names another
+        repository), as the real ones do: download-bundle ignores both and reads everything from its source repository.
+        TKG 2.5.1 lists a TKr whose BOM is missing. Adds them to -Images; returns what the tests expect.
     #>
     param([string] $Store, $Images, [scriptblock] $Layer)
     $h = $script:VmwareHost
     $repo = "$h/tkg"
+    $staging = 'projects-stg.registry.vmware.com/tkg'
     $plain = { param($seed) New-FixtureImage -Store $Store -Format Oci -Layers @((& $Layer "bin-$seed" $seed 64KB)) }
     $Images["$repo/pause:3.9"] = & $plain 201
     $Images["$repo/etcd:v3.5.12_vmware.1"] = & $plain 202
     $Images["$repo/etcd:v3.5.10_vmware.1"] = & $plain 203
-    $Images["$h/tkg-override/coredns:v1.10.1_vmware.1"] = & $plain 204
+    $Images["$repo/coredns:v1.10.1_vmware.1"] = & $plain 204
 
     # Package images, then the bundles that lock them by digest (one bundle nests another).
     $antrea = & $plain 211
@@ -366,7 +371,7 @@ apiVersion: run.tanzu.vmware.com/v1alpha2
 release:
   version: $tkr
 imageConfig:
-  imageRepository: $repo
+  imageRepository: $staging
 components:
   kubernetes:
   - version: $($tkr -replace '-tkg.*$', '')
@@ -385,7 +390,7 @@ components:
     images:
       coredns:
         imagePath: coredns
-        imageRepository: $h/tkg-override
+        imageRepository: projects-stg.registry.vmware.com/tkg-override
         tag: v1.10.1_vmware.1
 kubeadmConfigSpec:
   apiVersion: kubeadm.k8s.io/v1beta3
@@ -398,7 +403,7 @@ kubeadmConfigSpec:
         $bundles.Add(@{ Reference = "$repo/tkr-repository-vsphere-nonparavirt:$tag"; Locked = $spec.Locked })
         $expected.AddRange([string[]]@("$repo/tkr-bom:$tag", "$repo/etcd:$($spec.Etcd)", "$repo/tkr-repository-vsphere-nonparavirt:$tag", "$repo/tkr-vsphere-nonparavirt:$tag"))
     }
-    $expected.AddRange([string[]]@("$repo/pause:3.9", "$h/tkg-override/coredns:v1.10.1_vmware.1"))
+    $expected.AddRange([string[]]@("$repo/pause:3.9", "$repo/coredns:v1.10.1_vmware.1"))
 
     $tkgBom = @"
 apiVersion: run.tanzu.vmware.com/v1alpha2
@@ -407,7 +412,7 @@ default:
 release:
   version: v2.5.0
 imageConfig:
-  imageRepository: $repo
+  imageRepository: $staging
 components:
   cluster_api:
   - version: v1.5.3+vmware.1
@@ -435,28 +440,40 @@ tkr-package:
   vsphere-nonparavirt: tkr-vsphere-nonparavirt
 "@
     $Images["$repo/tkg-bom:v2.5.0"] = New-FixtureFileImage -Store $Store -Name 'tkg-bom-v2.5.0.yaml' -Content $tkgBom -Seed 240
+    # TKG 2.5.1: the same BOM, but its compatibility entry also lists a TKr whose BOM the source does not have.
+    $missingTkr = 'v1.26.14+vmware.1-tkg.1'
+    $Images["$repo/tkg-bom:v2.5.1"] = New-FixtureFileImage -Store $Store -Name 'tkg-bom-v2.5.1.yaml' -Content ($tkgBom -replace 'version: v2.5.0', 'version: v2.5.1') -Seed 243
     $old = "version: v1`nmanagementClusterVersions:`n- version: v2.4.0`n  supportedKubernetesVersions:`n  - v1.27.5+vmware.1-tkg.1`n"
     $new = "version: v2`nmanagementClusterVersions:`n- version: v2.4.0`n  supportedKubernetesVersions:`n  - v1.27.5+vmware.1-tkg.1`n- version: v2.5.0`n  supportedKubernetesVersions:`n" +
-        (($tkrs.Keys | ForEach-Object { "  - $_" }) -join "`n") + "`n"
+        (($tkrs.Keys | ForEach-Object { "  - $_" }) -join "`n") + "`n" +
+        "- version: v2.5.1`n  supportedKubernetesVersions:`n  - $missingTkr`n  - v1.28.7+vmware.1-tkg.1`n"
     $Images["$repo/tkr-compatibility:v1"] = New-FixtureFileImage -Store $Store -Name 'tkr-compatibility.yaml' -Content $old -Seed 241
     $Images["$repo/tkr-compatibility:v2"] = New-FixtureFileImage -Store $Store -Name 'tkr-compatibility.yaml' -Content $new -Seed 242
-    $expected.AddRange([string[]]@("$repo/tkg-bom:v2.5.0", "$repo/tkr-compatibility:v2",
+    # tkg-compatibility: which TKG BOM each management-cluster plug-in version goes with. v10 is newer than v9 by number, not by text.
+    $tkgCompatibility = { param($v) "version: $v`nmanagementClusterPluginVersions:`n- version: v0.32.0`n  supportedTKGBomVersions:`n  - imagePath: tkg-bom`n    tag: v2.5.0`n" }
+    $Images["$repo/tkg-compatibility:v9"] = New-FixtureFileImage -Store $Store -Name 'tkg-compatibility.yaml' -Content (& $tkgCompatibility 'v9') -Seed 244
+    $Images["$repo/tkg-compatibility:v10"] = New-FixtureFileImage -Store $Store -Name 'tkg-compatibility.yaml' -Content (& $tkgCompatibility 'v10') -Seed 245
+    $expected.AddRange([string[]]@("$repo/tkg-bom:v2.5.0", "$repo/tkr-compatibility:v2", "$repo/tkg-compatibility:v10",
             "$repo/cluster-api/cluster-api-controller:v1.5.3_vmware.1", "$repo/kube-rbac-proxy:v0.14.1_vmware.1"))
     @{
         Version  = '2.5.0'
         Expected = @($expected | Sort-Object -Unique)
         Bundles  = $bundles
         NestedBundle = @{ Reference = "$repo/packages/core/calico@$($calico.digest)"; Locked = "$repo/packages/core/calico-images@$($calicoImages.digest)" }
+        StagingHost = $staging.Split('/')[0]
+        MissingTkr = @{ TkgVersion = '2.5.1'; Kubernetes = $missingTkr; Bom = "$repo/tkr-bom:$($missingTkr -replace '\+', '_')"; Present = "$repo/tkr-bom:v1.28.7_vmware.1-tkg.1" }
     }
 }
 
 function Add-PluginFixtures {
     <#
     .SYNOPSIS
-        A synthetic Tanzu CLI plug-in inventory in tanzu-cli's real schema, written with the sqlite3 command: groups
-        vmware-tkg/default v2.4.1 and v2.5.0 (one plug-in named by a shortened version), a hidden group version and
-        another vendor's group, plug-in images (one binary in one layer) for linux and windows, and the inventory
-        and metadata images. Adds the images to -Images; returns what the tests expect.
+        A synthetic Tanzu CLI plug-in inventory in tanzu-cli's real schema (create_tables.sql), written with the sqlite3
+        command: groups vmware-tkg/default v2.4.1 and v2.5.0 (one plug-in named by a shortened version, one binary
+        hidden), v2.5.9 hidden (as `tanzu plugin-group deactivate` leaves it), vmware-tanzucli/essentials v1.0.0 and
+        v1.1.0, and another vendor's group; plug-in images (one binary in one layer) for linux and windows; the
+        inventory image holding central_config.yaml beside plugin_inventory.db (as tanzu-cli's central repository
+        has it) and the metadata image. Adds the images to -Images; returns what the tests expect.
     #>
     param([string] $Store, $Images, [string] $Work)
     New-Item -ItemType Directory -Force $Work | Out-Null
@@ -470,12 +487,16 @@ function Add-PluginFixtures {
         @{ Name = 'telemetry'; Target = 'global'; Version = 'v0.30.0' }
         @{ Name = 'telemetry'; Target = 'global'; Version = 'v0.30.2' }
         @{ Name = 'mission-control'; Target = 'mission-control'; Version = 'v1.0.0' }
+        @{ Name = 'telemetry'; Target = 'global'; Version = 'v1.0.0'; Publisher = 'tanzucli' }
+        @{ Name = 'telemetry'; Target = 'global'; Version = 'v1.1.0'; Publisher = 'tanzucli' }
     )
     $groups = @(
         @{ Vendor = 'vmware'; Publisher = 'tkg'; Name = 'default'; Version = 'v2.4.1'; Hidden = 'false'; Plugins = @(@('cluster', 'kubernetes', 'v0.29.0'), @('telemetry', 'global', 'v0.29.0')) }
         @{ Vendor = 'vmware'; Publisher = 'tkg'; Name = 'default'; Version = 'v2.5.0'; Hidden = 'false'; Plugins = @(@('cluster', 'kubernetes', 'v0.30.1'), @('kubernetes-release', 'kubernetes', 'v0.30.1'), @('telemetry', 'global', 'v0.30')) }
         @{ Vendor = 'vmware'; Publisher = 'tkg'; Name = 'default'; Version = 'v2.5.9'; Hidden = 'true'; Plugins = @(,@('cluster', 'kubernetes', 'v0.30.1')) }
         @{ Vendor = 'vmware'; Publisher = 'tmc'; Name = 'default'; Version = 'v1.0.0'; Hidden = 'false'; Plugins = @(,@('mission-control', 'mission-control', 'v1.0.0')) }
+        @{ Vendor = 'vmware'; Publisher = 'tanzucli'; Name = 'essentials'; Version = 'v1.0.0'; Hidden = 'false'; Plugins = @(,@('telemetry', 'global', 'v1.0.0')) }
+        @{ Vendor = 'vmware'; Publisher = 'tanzucli'; Name = 'essentials'; Version = 'v1.1.0'; Hidden = 'false'; Plugins = @(,@('telemetry', 'global', 'v1.1.0')) }
     )
     $sql = [Collections.Generic.List[string]]::new()
     $sql.Add(@'
@@ -493,7 +514,9 @@ CREATE TABLE IF NOT EXISTS "PluginGroups" (
     $seed = 300
     $pluginDigests = @{}
     foreach ($b in $binaries) {
-        $publisher = if ($b.Name -eq 'mission-control') { 'tmc' } else { 'tkg' }
+        $publisher = if ($b.Contains('Publisher')) { $b.Publisher } elseif ($b.Name -eq 'mission-control') { 'tmc' } else { 'tkg' }
+        # A binary can be hidden on its own too; download-bundle takes it all the same.
+        $hidden = if ($b.Name -eq 'kubernetes-release') { 'true' } else { 'false' }
         foreach ($p in $platforms) {
             $file = "tanzu-$($b.Name)-$($p.OS)_$($p.Arch)" + $(if ($p.OS -eq 'windows') { '.exe' } else { '' })
             $layer = New-FixtureLayer -Store $Store -Seed ($seed++) -Files @{ $file = @{ Content = 4KB; Mode = '755' } }
@@ -501,7 +524,7 @@ CREATE TABLE IF NOT EXISTS "PluginGroups" (
             $uri = "vmware/$publisher/$($p.OS)/$($p.Arch)/$($b.Target)/$($b.Name):$($b.Version)"
             $Images["$folder/$uri"] = $image
             $pluginDigests["$folder/$uri"] = $image.digest
-            $sql.Add("INSERT INTO PluginBinaries VALUES ('$($b.Name)','$($b.Target)','','$($b.Version)','false','The $($b.Name) plug-in','$publisher','vmware','$($p.OS)','$($p.Arch)','$(('{0:x64}' -f $seed))','$uri');")
+            $sql.Add("INSERT INTO PluginBinaries VALUES ('$($b.Name)','$($b.Target)','','$($b.Version)','$hidden','The $($b.Name) plug-in','$publisher','vmware','$($p.OS)','$($p.Arch)','$(('{0:x64}' -f $seed))','$uri');")
         }
     }
     foreach ($g in $groups) {
@@ -515,16 +538,44 @@ CREATE TABLE IF NOT EXISTS "PluginGroups" (
     if ($LASTEXITCODE -ne 0) { throw 'sqlite3 could not write the fixture inventory' }
     $metadata = Join-Path $Work 'plugin_inventory_metadata.db'
     & sqlite3 $metadata 'CREATE TABLE IF NOT EXISTS "AvailablePluginBinaries" ("PluginName" TEXT NOT NULL, "Target" TEXT NOT NULL, "Version" TEXT NOT NULL, PRIMARY KEY("PluginName", "Target", "Version")); CREATE TABLE IF NOT EXISTS "AvailablePluginGroups" ("Vendor" TEXT NOT NULL, "Publisher" TEXT NOT NULL, "GroupName" TEXT NOT NULL, "GroupVersion" TEXT NOT NULL, PRIMARY KEY("Vendor", "Publisher", "GroupName", "GroupVersion"));'
-    $dbLayer = New-FixtureLayer -Store $Store -Seed 390 -Files @{ 'plugin_inventory.db' = @{ Content = [IO.File]::ReadAllBytes($db) } }
+    $centralConfig = "cli.core.cli_recommended_versions:`n  - version: v1.3.0`ncli.core.essentials_plugin_group_name: vmware-tanzucli/essentials`ncli.core.essentials_plugin_group_version: v1.1.0`n"
+    $dbLayer = New-FixtureLayer -Store $Store -Seed 390 -Files @{ 'plugin_inventory.db' = @{ Content = [IO.File]::ReadAllBytes($db) }; 'central_config.yaml' = $centralConfig }
     $Images["$folder/plugin-inventory:latest"] = New-FixtureImage -Store $Store -Format Oci -Layers @($dbLayer)
     $metaLayer = New-FixtureLayer -Store $Store -Seed 391 -Files @{ 'plugin_inventory_metadata.db' = @{ Content = [IO.File]::ReadAllBytes($metadata) } }
     $Images["$folder/plugin-inventory-metadata:latest"] = New-FixtureImage -Store $Store -Format Oci -Layers @($metaLayer)
     @{
         Folder = $folder
         Images = $pluginDigests
+        CentralConfig = $centralConfig
+        Essentials = 'vmware-tanzucli/essentials:v1.1.0'
+        # Each TKG version's vmware-tkg/default plug-ins, and the newest essentials always with them.
         Expected = @{
-            'v2.5.0' = @('cluster:v0.30.1', 'kubernetes-release:v0.30.1', 'telemetry:v0.30.2')
-            'v2.4.1' = @('cluster:v0.29.0', 'telemetry:v0.29.0')
+            'v2.5.0' = @('cluster:v0.30.1', 'kubernetes-release:v0.30.1', 'telemetry:v0.30.2', 'telemetry:v1.1.0')
+            'v2.4.1' = @('cluster:v0.29.0', 'telemetry:v0.29.0', 'telemetry:v1.1.0')
+            'v2.5.9' = @('cluster:v0.30.1', 'telemetry:v1.1.0')
         }
     }
+}
+
+function Publish-CseTestFileImage {
+    <#
+    .SYNOPSIS
+        Builds an image whose one layer holds -Files (path to string or byte[]) with GNU tar and gzip, and pushes it
+        with skopeo to -Registry at -Path (repository:tag). For tests that need an image of their own (a hostile
+        inventory, for example). Returns the manifest digest.
+    #>
+    param([Parameter(Mandatory)] $Registry, [Parameter(Mandatory)][string] $Path, [Parameter(Mandatory)][hashtable] $Files)
+    $environment = Get-CseTestEnvironment
+    $store = Join-Path $environment.Root "fixtures/test-blobs-$([Guid]::NewGuid().ToString('N').Substring(0, 8))"
+    New-Item -ItemType Directory -Force $store | Out-Null
+    try {
+        $spec = @{}
+        foreach ($name in $Files.Keys) { $spec[$name] = @{ Content = $Files[$name] } }
+        $image = New-FixtureImage -Store $store -Format Oci -Layers @(New-FixtureLayer -Store $store -Files $spec)
+        $folder = New-CseTestDirImage -Store $store -Image $image -Folder (Join-Path $store 'dir')
+        Invoke-CseTestSkopeo copy --preserve-digests --quiet @(Get-CseTestSkopeoArgs -Registry $Registry -Side dest -Credential -Environment $environment) `
+            "dir:$folder" "docker://$($Registry.Host)/$Path" | Out-Null
+        $image.digest
+    }
+    finally { Remove-Item -Recurse -Force $store -ErrorAction SilentlyContinue }
 }
