@@ -46,6 +46,12 @@ Describe 'Get-CseTkgDependency' {
         $firstTkrRead | Should -BeGreaterThan $firstObject -Because 'the TKG BOM and its images come out before the TKr BOMs are even read'
     }
 
+    It 'stops reading when the pipeline wants no more' {
+        $first = @(Get-Tkg | Select-Object -First 1)
+        $first.Count | Should -Be 1
+        $first[0].Reference | Should -Be "projects.registry.vmware.com/tkg/tkg-bom:v$($Tkg.Version)"
+    }
+
     It 'narrows the Kubernetes releases with -KubernetesVersion' {
         $dependencies = Get-Tkg @{ KubernetesVersion = '1.28' }
         $dependencies.Reference | Should -Contain 'projects.registry.vmware.com/tkg/tkr-bom:v1.28.7_vmware.1-tkg.1'

@@ -78,6 +78,15 @@ public sealed class GetCseTkgDependencyCommand : SourceRegistryCmdlet
     {
         if (!_seen.Add(found.Reference)) return;
         WriteVerbose($"{found.Reference}: {found.Why}");
-        WriteObject(new CseDependency(new DependencyLine(ImageReference.Parse(found.Reference), true, null, line)));
+        try
+        {
+            WriteObject(new CseDependency(new DependencyLine(ImageReference.Parse(found.Reference), true, null, line)));
+        }
+        catch
+        {
+            // The pipeline stops (Select-Object -First, Ctrl+C): the resolver need not read another BOM.
+            Cancellation.Cancel();
+            throw;
+        }
     }
 }
