@@ -39,6 +39,14 @@ public sealed class GetCseTkgDependencyCommand : SourceRegistryCmdlet
     // Several TKG versions share many images: each reference comes out once, across pipeline input too.
     private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
 
+    protected override void BeginProcessing()
+    {
+        if (!ImageReference.TryParse(SourceRepository.TrimEnd('/') + "/tkg-bom:v0", out _, out var error))
+            ThrowTerminatingError(new ErrorRecord(new PSArgumentException(
+                $"-SourceRepository '{SourceRepository}' is not a repository such as projects.registry.vmware.com/tkg (host/path, no scheme): {error}"),
+                "InvalidSourceRepository", ErrorCategory.InvalidArgument, SourceRepository));
+    }
+
     protected override void ProcessRecord()
     {
         using var queue = new PipelineQueue();
@@ -67,7 +75,7 @@ public sealed class GetCseTkgDependencyCommand : SourceRegistryCmdlet
             {
                 throw new PipelineStoppedException();
             }
-            catch (CseAirgapException e)
+            catch (Exception e) when (e is CseAirgapException || e is FormatException)
             {
                 WriteError(RegistryErrors.ToErrorRecord(e, version));
             }

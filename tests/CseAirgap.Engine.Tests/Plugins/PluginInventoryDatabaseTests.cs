@@ -130,3 +130,18 @@ public sealed class PluginInventoryDatabaseTests : IDisposable
         Assert.Equal("vmware|tanzucli|essentials\nvmware|tkg|default", Sqlite(output, "SELECT * FROM AvailablePluginGroups ORDER BY Publisher;").Replace("\r", ""));
     }
 }
+
+public sealed class FileImageNameTests
+{
+    [Theory]
+    [InlineData("plugin_inventory.db", "plugin_inventory.db")]
+    [InlineData("./central_config.yaml", "central_config.yaml")]
+    [InlineData("a/b.txt", "a/b.txt")]
+    [InlineData("../x", null)]
+    [InlineData("a/../../x", null)]
+    [InlineData("/etc/passwd", null)]
+    [InlineData("a\\b", null)]
+    [InlineData("a//b", null)]
+    [InlineData("./", null)]
+    public void Only_plain_relative_names_are_kept(string name, string? expected) => Assert.Equal(expected, FileImage.PlainName(name));
+}
