@@ -21,6 +21,8 @@ Describe 'Get-CseTanzuPlugin' {
         ($found | ForEach-Object { "$($_.Name):$($_.Version)" } | Sort-Object -Unique) | Should -Be ($Plugins.Expected['v2.5.0'] | Sort-Object)
         ($found.OperatingSystem | Sort-Object -Unique) | Should -Be @('linux', 'windows')
         $found.Group | Sort-Object -Unique | Should -Be @($Plugins.Essentials, 'vmware-tkg/default:v2.5.0')
+        ($found | Where-Object Version -EQ 'v1.1.0').Group | Sort-Object -Unique | Should -Be $Plugins.Essentials -Because 'a binary is in the groups that name its version'
+        ($found | Where-Object Version -EQ 'v0.30.2').Group | Sort-Object -Unique | Should -Be 'vmware-tkg/default:v2.5.0'
         $found.Name | Should -Not -Contain 'mission-control'
     }
 

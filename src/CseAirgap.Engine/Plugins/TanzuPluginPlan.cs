@@ -97,7 +97,7 @@ public sealed class TanzuPluginPlan : IDisposable
             {
                 if (!ImageReference.TryParse(folder + "/" + b.URI, out var image, out var error) || FileImage.PlainName(b.URI) == null)
                     throw new PluginInventoryException(inventory.ToString(), $"{inventory} lists {b.PluginName} {b.Version} at '{b.URI}', which is not an image path under {folder} ({error ?? "not a plain relative path"}).");
-                images.Add(new PluginImage(b, image!, selection.Groups.Where(g => g.Plugin == b.Plugin).Select(g => g.Id).Distinct().ToList()));
+                images.Add(new PluginImage(b, image!, selection.Groups.Where(g => Names(g, b)).Select(g => g.Id).Distinct().ToList()));
             }
             return new TanzuPluginPlan(work, files, metadata, selection, images, log);
         }
@@ -119,8 +119,7 @@ public sealed class TanzuPluginPlan : IDisposable
         var prefix = @base.PathPrefix == null ? string.Empty : @base.PathPrefix + "/";
         var inventoryRepo = prefix + PluginsFolder + "/plugin-inventory";
         var binaries = copied.Select(c => c.Binary).ToList();
-        var plugins = new HashSet<(string, string)>(binaries.Select(b => b.Plugin));
-        var groups = Selection.Groups.Where(g => plugins.Contains(g.Plugin)).ToList();
+        var groups = Selection.Groups.Where(g => binaries.Any(b => Names(g, b))).ToList();
 
         var earlier = await ExistingAsync(destination, inventoryRepo, PluginInventoryDatabase.InventoryFile, ct).ConfigureAwait(false);
         var output = Path.Combine(_work, PluginInventoryDatabase.InventoryFile);
@@ -137,6 +136,10 @@ public sealed class TanzuPluginPlan : IDisposable
         var files = _inventoryFiles.Select(f => f.Name == PluginInventoryDatabase.InventoryFile ? new ImageFile(f.Name, database) : f).ToList();
         return await FileImage.PushAsync(destination, inventoryRepo, "latest", files, ct).ConfigureAwait(false);
     }
+
+    /// <summary>Whether a group row names this binary: same plug-in, and a version the row's (possibly shortened) version matches.</summary>
+    private static bool Names(PluginGroupRow group, PluginBinaryRow binary) =>
+        group.Plugin == binary.Plugin && PluginInventoryDatabase.VersionMatches(binary.Version, group.PluginVersion);
 
     private async Task<string?> ExistingAsync(RegistryClient destination, string repository, string file, CancellationToken ct)
     {

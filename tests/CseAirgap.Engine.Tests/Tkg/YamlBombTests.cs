@@ -11,7 +11,7 @@ namespace CseAirgap.Engine.Tests.Tkg;
 /// and a 120 KB alias bomb (which grew past 3 GB). Both are refused, quickly and in little memory, whether they come
 /// as a BOM or as an imgpkg lock.
 /// </summary>
-public sealed class YamlBombTests
+public sealed class YamlBombTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const long MemoryCeiling = 200L * 1024 * 1024;
 
@@ -35,7 +35,7 @@ public sealed class YamlBombTests
         return text.ToString();
     }
 
-    private static (Exception Error, TimeSpan Took, long Memory) Measure(Action parse)
+    private (Exception Error, TimeSpan Took, long Memory) Measure(Action parse)
     {
         GC.Collect();
         var before = GC.GetTotalMemory(true);
@@ -43,6 +43,7 @@ public sealed class YamlBombTests
         var error = Record.Exception(parse);
         clock.Stop();
         var after = GC.GetTotalMemory(false);
+        output.WriteLine($"refused in {clock.Elapsed.TotalMilliseconds:0} ms, managed heap grew {(after - before) / 1024} KiB, peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576} MiB");
         return (error!, clock.Elapsed, after - before);
     }
 
