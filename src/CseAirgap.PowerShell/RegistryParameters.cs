@@ -7,6 +7,25 @@ using CseAirgap.Engine.Registry;
 
 namespace CseAirgap.PowerShell;
 
+/// <summary>A cmdlet with the transport settings -RetryBudgetSec and -StallTimeoutSec.</summary>
+internal interface ITransportParameters
+{
+    int RetryBudgetSec { get; }
+    int StallTimeoutSec { get; }
+}
+
+/// <summary>A cmdlet with a destination (-Registry): -SkipCertificateCheck then covers that registry only.</summary>
+internal interface IDestinationParameters
+{
+    string Registry { get; }
+}
+
+/// <summary>A cmdlet with a destination that also reads sources: -SourceSkipCertificateCheck covers every other host.</summary>
+internal interface ISourceTrustParameters
+{
+    SwitchParameter SourceSkipCertificateCheck { get; }
+}
+
 /// <summary>Turns the registry parameters several cmdlets share (-CaCertificate, -SkipCertificateCheck, -SourceMirror) into engine settings.</summary>
 internal static class RegistryParameters
 {
@@ -14,7 +33,17 @@ internal static class RegistryParameters
     {
         var files = new List<string>();
         foreach (var p in caCertificate ?? Array.Empty<string>()) files.Add(cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(p));
-        var options = new RegistrySessionOptions { Trust = new RegistryTrust(files, skipCertificateCheck), Log = log };
+        var sourceSkip = cmdlet is ISourceTrustParameters s && s.SourceSkipCertificateCheck.IsPresent;
+        // With a destination, -SkipCertificateCheck is about it alone; without one, about the registries read.
+        var trust = cmdlet is IDestinationParameters d && !string.IsNullOrWhiteSpace(d.Registry)
+            ? new RegistryTrust(files, RegistryAddress.Parse(d.Registry).BaseUri.Authority, skipCertificateCheck, sourceSkip)
+            : new RegistryTrust(files, skipCertificateCheck || sourceSkip);
+        var options = new RegistrySessionOptions { Trust = trust, Log = log };
+        if (cmdlet is ITransportParameters t)
+        {
+            options.Retry.Budget = TimeSpan.FromSeconds(t.RetryBudgetSec);
+            options.StallTimeout = TimeSpan.FromSeconds(t.StallTimeoutSec);
+        }
         // For registries behind a proxy that caps request bodies below what a 413 fallback would find.
         if (long.TryParse(Environment.GetEnvironmentVariable("CSEAIRGAP_CHUNKED_UPLOAD_THRESHOLD"), out var threshold) && threshold > 0)
             options.ChunkedUploadThreshold = threshold;

@@ -32,7 +32,7 @@ public static class DockerConfigCredentials
             if (!json.RootElement.TryGetProperty("auths", out var auths) || auths.ValueKind != JsonValueKind.Object) return null;
             foreach (var entry in auths.EnumerateObject())
             {
-                if (!string.Equals(HostOf(entry.Name), host, StringComparison.OrdinalIgnoreCase)) continue;
+                if (!string.Equals(HostOf(entry.Name), HostOf(host), StringComparison.OrdinalIgnoreCase)) continue;
                 if (!entry.Value.TryGetProperty("auth", out var auth) || auth.ValueKind != JsonValueKind.String) continue;
                 var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(auth.GetString()!));
                 var colon = decoded.IndexOf(':');
@@ -47,14 +47,18 @@ public static class DockerConfigCredentials
         return null;
     }
 
-    /// <summary>Keys are written as "host", "host:port", "https://host/v1/" and so on.</summary>
-    private static string HostOf(string key)
+    /// <summary>
+    /// The host a config key or a registry address names, with Docker Hub's many names made one: <c>docker login</c>
+    /// writes <c>https://index.docker.io/v1/</c> (or <c>docker.io</c>) while its API answers at <c>registry-1.docker.io</c>.
+    /// Keys are written as "host", "host:port", "https://host/v1/" and so on.
+    /// </summary>
+    internal static string HostOf(string key)
     {
-        var k = key;
+        var k = key.Trim().ToLowerInvariant();
         var scheme = k.IndexOf("://", StringComparison.Ordinal);
         if (scheme >= 0) k = k.Substring(scheme + 3);
         var slash = k.IndexOf('/');
         if (slash >= 0) k = k.Substring(0, slash);
-        return k == "index.docker.io" || k == "registry-1.docker.io" ? ImageReference.DockerHub : k;
+        return k == "index.docker.io" || k == "registry-1.docker.io" || k == "registry.hub.docker.com" ? ImageReference.DockerHub : k;
     }
 }

@@ -7,6 +7,7 @@ using System.Net.Http;
 using System.Net.Http.Headers;
 using System.Threading;
 using System.Threading.Tasks;
+using CseAirgap.Engine.Failures;
 
 namespace CseAirgap.Engine.Registry;
 
@@ -23,8 +24,8 @@ public sealed partial class RegistryClient
             foreach (var type in MediaTypes.AcceptedManifests) r.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(type));
             return r;
         }, RegistryScope.Pull(repository), target, ct).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode) throw Refusal(response, RegistryScope.Pull(repository), repository, target);
-        var bytes = await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode) throw await RefusalAsync(response, RegistryScope.Pull(repository), repository, target, ct).ConfigureAwait(false);
+        var bytes = await ReadBoundedAsync(response, ContentLimits.Manifest, "manifest", target, ct).ConfigureAwait(false);
         var document = ManifestDocument.Parse(bytes, response.Content.Headers.ContentType?.MediaType, target);
         var expected = reference.StartsWith("sha256:") ? reference : HeaderDigest(response);
         if (expected != null && expected != document.Digest)
@@ -43,7 +44,7 @@ public sealed partial class RegistryClient
             return r;
         }, scope, target, ct).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.NotFound) return null;
-        if (!response.IsSuccessStatusCode) throw Refusal(response, scope, repository, target);
+        if (!response.IsSuccessStatusCode) throw await RefusalAsync(response, scope, repository, target, ct).ConfigureAwait(false);
         return HeaderDigest(response) ?? (await GetManifestAsync(repository, reference, ct).ConfigureAwait(false)).Digest;
     }
 
@@ -53,7 +54,7 @@ public sealed partial class RegistryClient
         var target = $"{Address.Host}/{repository}@{digest}";
         using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Head, Url($"v2/{repository}/blobs/{digest}")), scope, target, ct).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.NotFound) return null;
-        if (!response.IsSuccessStatusCode) throw Refusal(response, scope, repository, target);
+        if (!response.IsSuccessStatusCode) throw await RefusalAsync(response, scope, repository, target, ct).ConfigureAwait(false);
         return response.Content.Headers.ContentLength ?? -1;
     }
 
@@ -62,10 +63,9 @@ public sealed partial class RegistryClient
     {
         var target = $"{Address.Host}/{repository}@{digest}";
         var scope = RegistryScope.Pull(repository);
-        var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, Url($"v2/{repository}/blobs/{digest}")), scope, target, ct,
-            HttpCompletionOption.ResponseHeadersRead).ConfigureAwait(false);
+        var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, Url($"v2/{repository}/blobs/{digest}")), scope, target, ct).ConfigureAwait(false);
         if (response.IsSuccessStatusCode) return response;
-        using (response) throw Refusal(response, scope, repository, target);
+        using (response) throw await RefusalAsync(response, scope, repository, target, ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -83,7 +83,7 @@ public sealed partial class RegistryClient
         // Token registries refuse the whole request when the token grants no pull on the origin (another
         // project): that only means "no mount", and a plain upload may still be allowed.
         if (response.StatusCode == HttpStatusCode.Unauthorized || response.StatusCode == HttpStatusCode.Forbidden) return (false, null);
-        throw Refusal(response, scope, repository, target);
+        throw await RefusalAsync(response, scope, repository, target, ct).ConfigureAwait(false);
     }
 
     public async Task<Uri> StartUploadAsync(string repository, CancellationToken ct)
@@ -91,7 +91,7 @@ public sealed partial class RegistryClient
         var target = $"{Address.Host}/{repository}";
         var scope = RegistryScope.Push(repository);
         using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, Url($"v2/{repository}/blobs/uploads/")), scope, target, ct).ConfigureAwait(false);
-        if (response.StatusCode != HttpStatusCode.Accepted) throw Refusal(response, scope, repository, target);
+        if (response.StatusCode != HttpStatusCode.Accepted) throw await RefusalAsync(response, scope, repository, target, ct).ConfigureAwait(false);
         return Location(response, target);
     }
 
@@ -119,7 +119,7 @@ public sealed partial class RegistryClient
                     r.Content.Headers.TryAddWithoutValidation("Content-Range", $"{start}-{start + length - 1}");
                     return r;
                 }, scope, target, ct, retry: false).ConfigureAwait(false);
-                if (patch.StatusCode != HttpStatusCode.Accepted) throw Refusal(patch, scope, repository, target);
+                if (patch.StatusCode != HttpStatusCode.Accepted) throw await RefusalAsync(patch, scope, repository, target, ct).ConfigureAwait(false);
                 location = Location(patch, target);
                 offset += length;
             }
@@ -148,7 +148,7 @@ public sealed partial class RegistryClient
             _chunkedOnly = true;
             throw new RegistryException(RegistryErrorKind.ProtocolError, target, $"{Address.Host} refused a {size}-byte upload as too large; it will be sent in chunks.");
         }
-        if (response.StatusCode != HttpStatusCode.Created) throw Refusal(response, scope, repository, target);
+        if (response.StatusCode != HttpStatusCode.Created) throw await RefusalAsync(response, scope, repository, target, ct).ConfigureAwait(false);
         var stored = HeaderDigest(response);
         if (stored != null && stored != digest)
             throw new RegistryException(RegistryErrorKind.DigestMismatch, target, $"{Address.Host} stored the blob as {stored}, not {digest}.");
@@ -165,7 +165,7 @@ public sealed partial class RegistryClient
             r.Content.Headers.ContentType = new MediaTypeHeaderValue(manifest.MediaType);
             return r;
         }, scope, target, ct).ConfigureAwait(false);
-        if (response.StatusCode != HttpStatusCode.Created) throw Refusal(response, scope, repository, target);
+        if (response.StatusCode != HttpStatusCode.Created) throw await RefusalAsync(response, scope, repository, target, ct).ConfigureAwait(false);
         var stored = HeaderDigest(response);
         if (stored != null && stored != manifest.Digest)
             throw new RegistryException(RegistryErrorKind.DigestMismatch, target, $"{Address.Host} stored the manifest as {stored}, not {manifest.Digest}.");
@@ -182,58 +182,46 @@ public sealed partial class RegistryClient
     public async Task<IReadOnlyList<string>?> ListCatalogAsync(CancellationToken ct)
     {
         var repositories = new List<string>();
-        var next = "v2/_catalog?n=1000";
-        while (next != null)
+        var walk = new PageWalk(Url("v2/_catalog?n=1000"), _options.MaxPages, Address.Host, "its catalog");
+        while (walk.Next is { } page)
         {
-            var page = next;
-            using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, Url(page)), RegistryScope.Catalog(), Address.Host, ct).ConfigureAwait(false);
+            using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, page), RegistryScope.Catalog(), Address.Host, ct).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode) return null;
-            using var json = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false));
-            if (json.RootElement.TryGetProperty("repositories", out var list) && list.ValueKind == System.Text.Json.JsonValueKind.Array)
-                foreach (var r in list.EnumerateArray()) repositories.Add(r.GetString() ?? string.Empty);
-            next = NextPage(response);
+            ReadNames(await ReadBoundedAsync(response, ContentLimits.Document, "catalog page", Address.Host, ct).ConfigureAwait(false), "repositories", repositories);
+            walk.Advance(response.Headers.TryGetValues("Link", out var links) ? links : null);
         }
         return repositories;
     }
 
-    /// <summary>Every tag of a repository (following pagination).</summary>
+    /// <summary>Every tag of a repository (following pagination, bounded).</summary>
     public async Task<IReadOnlyList<string>> ListTagsAsync(string repository, CancellationToken ct)
     {
         var tags = new List<string>();
-        var next = $"v2/{repository}/tags/list?n=1000";
+        var target = $"{Address.Host}/{repository}";
+        var walk = new PageWalk(Url($"v2/{repository}/tags/list?n=1000"), _options.MaxPages, Address.Host, $"the tags of {repository}");
         var scope = RegistryScope.Pull(repository);
-        while (next != null)
+        while (walk.Next is { } page)
         {
-            var page = next;
-            using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, Url(page)), scope, $"{Address.Host}/{repository}", ct).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode) throw Refusal(response, scope, repository, $"{Address.Host}/{repository}");
-            using var json = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false));
-            if (json.RootElement.TryGetProperty("tags", out var list) && list.ValueKind == System.Text.Json.JsonValueKind.Array)
-                foreach (var t in list.EnumerateArray()) tags.Add(t.GetString() ?? string.Empty);
-            next = NextPage(response);
+            using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, page), scope, target, ct).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode) throw await RefusalAsync(response, scope, repository, target, ct).ConfigureAwait(false);
+            ReadNames(await ReadBoundedAsync(response, ContentLimits.Document, "tag list page", target, ct).ConfigureAwait(false), "tags", tags);
+            walk.Advance(response.Headers.TryGetValues("Link", out var links) ? links : null);
         }
         return tags;
+    }
+
+    private static void ReadNames(byte[] page, string property, List<string> into)
+    {
+        using var json = System.Text.Json.JsonDocument.Parse(page);
+        if (json.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object &&
+            json.RootElement.TryGetProperty(property, out var list) && list.ValueKind == System.Text.Json.JsonValueKind.Array)
+            foreach (var item in list.EnumerateArray()) into.Add(item.GetString() ?? string.Empty);
     }
 
     /// <summary>Abandons an upload session (used to prove push rights without writing anything).</summary>
     public async Task CancelUploadAsync(Uri location, string repository, CancellationToken ct)
     {
         using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Delete, location), RegistryScope.Push(repository), Address.Host, ct).ConfigureAwait(false);
-    }
-
-    /// <summary>The path and query of a Link: &lt;...&gt;; rel="next" header, for paginated lists.</summary>
-    private static string? NextPage(HttpResponseMessage response)
-    {
-        if (!response.Headers.TryGetValues("Link", out var links)) return null;
-        foreach (var link in links)
-        {
-            var start = link.IndexOf('<');
-            var end = link.IndexOf('>');
-            if (start < 0 || end <= start || !link.Contains("rel=\"next\"")) continue;
-            var target = link.Substring(start + 1, end - start - 1);
-            return target.TrimStart('/');
-        }
-        return null;
     }
 
     private static string? HeaderDigest(HttpResponseMessage response) =>

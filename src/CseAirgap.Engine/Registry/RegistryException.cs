@@ -16,6 +16,16 @@ public enum RegistryErrorKind
     DigestMismatch,
     UnsupportedMediaType,
     ProtocolError,
+    /// <summary>No connection, no answer, or no body byte within the configured time.</summary>
+    Timeout,
+    /// <summary>429 for longer than the retry budget.</summary>
+    RateLimited,
+    /// <summary>A paginated list whose Link leads back to a page already read.</summary>
+    PagingLoop,
+    /// <summary>A paginated list longer than the most pages the module follows.</summary>
+    PagingLimit,
+    /// <summary>A token service over plain HTTP for a registry reached over HTTPS: credentials are not sent there.</summary>
+    InsecureTokenRealm,
 }
 
 /// <summary>A registry operation that failed; the message names the target and says what to do, and never holds a secret.</summary>
@@ -29,6 +39,12 @@ public sealed class RegistryException : CseAirgapException
 
     public RegistryErrorKind Kind { get; }
 
+    /// <summary>
+    /// The transport could not retry this itself (a body cut or stalled midway, a streaming upload refused for a
+    /// while): the transfer may be started again from the beginning. False for what the transport already retried.
+    /// </summary>
+    public bool TransferMayRestart { get; set; }
+
     private static string IdOf(RegistryErrorKind kind) => kind switch
     {
         RegistryErrorKind.InvalidInput => "InvalidInput",
@@ -40,6 +56,11 @@ public sealed class RegistryException : CseAirgapException
         RegistryErrorKind.CertificateUntrusted => "RegistryCertificateUntrusted",
         RegistryErrorKind.DigestMismatch => "DigestMismatch",
         RegistryErrorKind.UnsupportedMediaType => "UnsupportedMediaType",
+        RegistryErrorKind.Timeout => "RegistryTimeout",
+        RegistryErrorKind.RateLimited => "RegistryRateLimited",
+        RegistryErrorKind.PagingLoop => "RegistryPagingLoop",
+        RegistryErrorKind.PagingLimit => "RegistryPagingLimit",
+        RegistryErrorKind.InsecureTokenRealm => "RegistryInsecureTokenRealm",
         _ => "RegistryProtocolError",
     };
 
@@ -54,6 +75,11 @@ public sealed class RegistryException : CseAirgapException
         RegistryErrorKind.CertificateUntrusted => FailureCategory.SecurityError,
         RegistryErrorKind.DigestMismatch => FailureCategory.InvalidData,
         RegistryErrorKind.UnsupportedMediaType => FailureCategory.NotImplemented,
+        RegistryErrorKind.Timeout => FailureCategory.OperationTimeout,
+        RegistryErrorKind.RateLimited => FailureCategory.ResourceUnavailable,
+        RegistryErrorKind.PagingLoop => FailureCategory.InvalidData,
+        RegistryErrorKind.PagingLimit => FailureCategory.LimitsExceeded,
+        RegistryErrorKind.InsecureTokenRealm => FailureCategory.SecurityError,
         _ => FailureCategory.ProtocolError,
     };
 }

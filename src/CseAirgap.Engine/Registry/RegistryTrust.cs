@@ -8,16 +8,30 @@ using System.Security.Cryptography.X509Certificates;
 namespace CseAirgap.Engine.Registry;
 
 /// <summary>
-/// Which TLS certificates to accept: the machine's store, plus extra PEM CA files (a registry signed by a
-/// private CA), or nothing checked at all when the admin says so.
+/// Which TLS certificates to accept: the machine's store plus extra PEM CA files (a registry signed by a private CA)
+/// for every host; and, per host, nothing checked at all where the admin said so: <c>-SkipCertificateCheck</c> covers
+/// the registry given by <c>-Registry</c> (and its token service), <c>-SourceSkipCertificateCheck</c> every other host.
 /// </summary>
 public sealed class RegistryTrust
 {
     private readonly X509Certificate2Collection _extraAuthorities;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _destinationHosts = new(StringComparer.OrdinalIgnoreCase);
+    private readonly bool _skipDestination;
+    private readonly bool _skipSources;
 
+    /// <summary>One decision for every host (commands that only read sources).</summary>
     public RegistryTrust(IEnumerable<string>? caCertificateFiles, bool skipCertificateCheck)
+        : this(caCertificateFiles, null, skipCertificateCheck, skipCertificateCheck)
     {
-        SkipCertificateCheck = skipCertificateCheck;
+    }
+
+    /// <param name="destinationHost">host[:port] of the registry given by -Registry, or null.</param>
+    public RegistryTrust(IEnumerable<string>? caCertificateFiles, string? destinationHost, bool skipDestination, bool skipSources)
+    {
+        _skipDestination = skipDestination;
+        _skipSources = skipSources;
+        if (destinationHost != null) AddDestinationHost(destinationHost);
+        SkipCertificateCheck = destinationHost != null ? skipDestination : skipSources;
         _extraAuthorities = new X509Certificate2Collection();
         foreach (var file in caCertificateFiles ?? Array.Empty<string>())
         {
@@ -27,11 +41,30 @@ public sealed class RegistryTrust
         }
     }
 
+    /// <summary>Whether the check is skipped for the registry given by -Registry (without one, for every host).</summary>
     public bool SkipCertificateCheck { get; }
 
-    public bool Validate(X509Certificate2? certificate, X509Chain? chain, SslPolicyErrors errors)
+    /// <summary>Counts <paramref name="host"/> (host[:port]) as part of the destination: its token service, for example.</summary>
+    public void AddDestinationHost(string host) => _destinationHosts[Normalise(host)] = true;
+
+    public bool IsDestination(string host) => _destinationHosts.ContainsKey(Normalise(host));
+
+    public bool SkipsCertificateCheck(string host) => IsDestination(host) ? _skipDestination : _skipSources;
+
+    /// <summary>Validates the certificate <paramref name="host"/> (host[:port]) presented.</summary>
+    public bool Validate(string host, X509Certificate2? certificate, X509Chain? chain, SslPolicyErrors errors) =>
+        SkipsCertificateCheck(host) || Validate(certificate, chain, errors, skip: false);
+
+    public bool Validate(X509Certificate2? certificate, X509Chain? chain, SslPolicyErrors errors) =>
+        Validate(certificate, chain, errors, SkipCertificateCheck);
+
+    // A port written out that is the scheme's default is not part of the key (443 is assumed: TLS is what is checked).
+    private static string Normalise(string host) =>
+        host.EndsWith(":443", StringComparison.Ordinal) ? host.Substring(0, host.Length - 4).ToLowerInvariant() : host.ToLowerInvariant();
+
+    private bool Validate(X509Certificate2? certificate, X509Chain? chain, SslPolicyErrors errors, bool skip)
     {
-        if (SkipCertificateCheck || errors == SslPolicyErrors.None) return true;
+        if (skip || errors == SslPolicyErrors.None) return true;
         if (certificate == null || _extraAuthorities.Count == 0) return false;
         // A name mismatch is never forgiven, whoever signed the certificate.
         if ((errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != 0) return false;

@@ -9,37 +9,56 @@ using System.Threading.Tasks;
 namespace CseAirgap.Engine.Registry;
 
 /// <summary>
-/// Bounded retries with exponential backoff and full jitter, for connection errors, 5xx and 429.
-/// A Retry-After from the server wins over our own backoff (capped, so a hostile value cannot stall a run).
+/// How long and how often to try again. Two layers use it, each for what only it can retry:
+/// the transport (<see cref="RegistryClient"/>) repeats a request that failed before its answer was read
+/// (connection errors and 5xx: <see cref="MaxAttempts"/>; 429, or 503 with Retry-After: until
+/// <see cref="Budget"/> is spent); the transfer layer (<see cref="RunAsync{T}"/>) starts a whole blob again
+/// only when its body was cut or stalled midway or hashed wrong, which the transport cannot repeat.
 /// </summary>
 public sealed class RetryPolicy
 {
     private static readonly ThreadLocal<Random> Jitter = new(() => new Random(Guid.NewGuid().GetHashCode()));
 
+    /// <summary>Attempts for a failure that has no time of its own (a connection error, a 5xx without Retry-After), and for a whole transfer.</summary>
     public int MaxAttempts { get; set; } = 5;
     public TimeSpan BaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);
     public TimeSpan MaxDelay { get; set; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>
+    /// How long one request may keep being asked to wait (429, 503 with Retry-After) before it fails: rate limits
+    /// last minutes, so a count of tries would give up while the registry is still asking for patience.
+    /// </summary>
+    public TimeSpan Budget { get; set; } = TimeSpan.FromMinutes(5);
+
     public static bool IsTransient(HttpStatusCode status) =>
         (int)status == 429 || (int)status >= 500 && status != HttpStatusCode.NotImplemented && status != HttpStatusCode.HttpVersionNotSupported;
+
+    /// <summary>A status that asks the client to wait and is therefore retried by time, not by count.</summary>
+    public static bool AsksToWait(HttpStatusCode status, TimeSpan? retryAfter) =>
+        (int)status == 429 || status == HttpStatusCode.ServiceUnavailable && retryAfter.HasValue;
 
     public static bool IsTransient(Exception e)
     {
         // A name that does not resolve will not resolve in a second either: say so at once.
         for (var x = e; x != null; x = x.InnerException)
             if (x is SocketException s && (s.SocketErrorCode == SocketError.HostNotFound || s.SocketErrorCode == SocketError.NoData)) return false;
-        return e is HttpRequestException || e is IOException || e is TimeoutException ||
-               e is TaskCanceledException || e is DigestMismatchException;
+        return e is HttpRequestException || e is IOException || e is TimeoutException || e is TaskCanceledException;
     }
 
     /// <summary>
-    /// Whether a whole blob transfer (or read) is worth starting again: a connection lost, a corrupt body, a server
-    /// error. Refusals (auth, not found) are not.
+    /// Whether a whole blob transfer (or read) is worth starting again: only what the transport could not repeat
+    /// itself, a body that hashed wrong or was cut or stalled midway. What the transport already retried (and
+    /// refusals, and names that do not resolve) fails at once: retrying it here would multiply the attempts.
     /// </summary>
-    public static bool IsWorthRetryingTransfer(Exception e) =>
-        e is DigestMismatchException ||
-        e is RegistryException r && (r.Kind == RegistryErrorKind.Unreachable || r.Kind == RegistryErrorKind.ProtocolError) ||
-        IsTransient(e);
+    public static bool IsWorthRetryingTransfer(Exception e)
+    {
+        for (Exception? x = e; x != null; x = x.InnerException)
+        {
+            if (x is DigestMismatchException) return true;
+            if (x is RegistryException r) return r.TransferMayRestart;
+        }
+        return false;
+    }
 
     /// <summary>
     /// Runs a transfer that cannot resume midway, starting it afresh after a failure worth retrying, bounded and with
@@ -62,21 +81,30 @@ public sealed class RetryPolicy
         }
     }
 
+    /// <summary>Our own backoff (exponential, half of it jitter), or the server's Retry-After when it gave one.</summary>
     public TimeSpan DelayFor(int attempt, TimeSpan? retryAfter)
     {
-        if (retryAfter.HasValue) return retryAfter.Value < MaxDelay ? retryAfter.Value : MaxDelay;
-        var ceiling = Math.Min(MaxDelay.TotalMilliseconds, BaseDelay.TotalMilliseconds * Math.Pow(2, attempt - 1));
+        if (retryAfter.HasValue) return retryAfter.Value < TimeSpan.Zero ? TimeSpan.Zero : retryAfter.Value;
+        var ceiling = Math.Min(MaxDelay.TotalMilliseconds, BaseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(30, attempt - 1)));
         return TimeSpan.FromMilliseconds(ceiling / 2 + Jitter.Value!.NextDouble() * ceiling / 2);
     }
 
-    public static TimeSpan? RetryAfter(HttpResponseMessage response)
+    public static TimeSpan? RetryAfter(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("Retry-After", out var values) ? ParseRetryAfter(string.Join(",", values), DateTimeOffset.UtcNow) : null;
+
+    /// <summary>
+    /// Retry-After as delta-seconds or an HTTP date (RFC 9110 10.2.3); null when absent or unreadable, never negative.
+    /// </summary>
+    public static TimeSpan? ParseRetryAfter(string? value, DateTimeOffset now)
     {
-        var header = response.Headers.RetryAfter;
-        if (header == null) return null;
-        if (header.Delta.HasValue) return header.Delta;
-        if (header.Date.HasValue)
+        if (string.IsNullOrWhiteSpace(value)) return null;
+        var text = value!.Trim();
+        if (long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds))
+            return TimeSpan.FromSeconds(Math.Min(seconds, (long)TimeSpan.FromDays(1).TotalSeconds));
+        if (DateTimeOffset.TryParseExact(text, "r", System.Globalization.CultureInfo.InvariantCulture,
+                System.Globalization.DateTimeStyles.AssumeUniversal, out var date))
         {
-            var wait = header.Date.Value - DateTimeOffset.UtcNow;
+            var wait = date - now;
             return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
         }
         return null;

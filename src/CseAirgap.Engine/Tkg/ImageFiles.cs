@@ -46,7 +46,7 @@ public static class ImageFiles
     {
         byte[]? found = null;
         foreach (var layer in manifest.Blobs.Skip(1))
-            found = await WithRetriesAsync(() => ReadFromLayerAsync(source, layer, path, ct), ct).ConfigureAwait(false) ?? found;
+            found = await WithRetriesAsync(source, () => ReadFromLayerAsync(source, layer, path, ct), ct).ConfigureAwait(false) ?? found;
         return found;
     }
 
@@ -78,7 +78,7 @@ public static class ImageFiles
     }
 
     private static Task<byte[]> ReadBlobAsync(IImageSource source, Descriptor blob, CancellationToken ct) =>
-        WithRetriesAsync(async () =>
+        WithRetriesAsync(source, async () =>
         {
             using var raw = await source.OpenBlobAsync(blob, ct).ConfigureAwait(false);
             using var verified = new VerifyingStream(raw, blob.Digest, blob.Size, null);
@@ -87,7 +87,7 @@ public static class ImageFiles
             return buffer.ToArray();
         }, ct);
 
-    /// <summary>The same bounded retries a blob copy gets: a dropped or corrupted read is read again.</summary>
-    private static Task<T> WithRetriesAsync<T>(Func<Task<T>> read, CancellationToken ct) =>
-        new RetryPolicy().RunAsync(read, RetryPolicy.IsWorthRetryingTransfer, null, ct);
+    /// <summary>The same bounded retries a blob copy gets (the session's): a dropped or corrupted read is read again.</summary>
+    private static Task<T> WithRetriesAsync<T>(IImageSource source, Func<Task<T>> read, CancellationToken ct) =>
+        (source is Copy.RegistryImageSource r ? r.Client.Retry : new RetryPolicy()).RunAsync(read, RetryPolicy.IsWorthRetryingTransfer, null, ct);
 }

@@ -24,7 +24,7 @@ public enum CseExpandEngine
 /// </summary>
 [Cmdlet(VerbsData.Expand, "CseArtifact", DefaultParameterSetName = ImageSet, SupportsShouldProcess = true)]
 [OutputType(typeof(CseArtifact))]
-public sealed class ExpandCseArtifactCommand : PSCmdlet
+public sealed class ExpandCseArtifactCommand : PSCmdlet, ITransportParameters
 {
     private const string ImageSet = "Image";
     private const string ReferenceSet = "Reference";
@@ -79,6 +79,18 @@ public sealed class ExpandCseArtifactCommand : PSCmdlet
     [Parameter(ParameterSetName = ImageSet)]
     [Parameter(ParameterSetName = ReferenceSet)]
     public SwitchParameter SkipCertificateCheck { get; set; }
+
+    /// <summary>How long one request may keep being told to wait (429, 503 with Retry-After) before it fails.</summary>
+    [Parameter(ParameterSetName = ImageSet)]
+    [Parameter(ParameterSetName = ReferenceSet)]
+    [ValidateRange(1, 86400)]
+    public int RetryBudgetSec { get; set; } = 300;
+
+    /// <summary>The longest silence of a registry: for an answer to begin, and between the bytes of a body.</summary>
+    [Parameter(ParameterSetName = ImageSet)]
+    [Parameter(ParameterSetName = ReferenceSet)]
+    [ValidateRange(1, 3600)]
+    public int StallTimeoutSec { get; set; } = 60;
 
     /// <summary>Replace a destination that is not empty.</summary>
     [Parameter]

@@ -17,7 +17,7 @@ namespace CseAirgap.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Publish, "CseDependency", DefaultParameterSetName = DependencySet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(CsePublishResult))]
-public sealed class PublishCseDependencyCommand : PSCmdlet
+public sealed class PublishCseDependencyCommand : PSCmdlet, IDestinationParameters, ISourceTrustParameters, ITransportParameters
 {
     private const string DependencySet = "Dependency";
     private const string PathSet = "Path";
@@ -59,6 +59,20 @@ public sealed class PublishCseDependencyCommand : PSCmdlet
 
     [Parameter]
     public SwitchParameter SkipCertificateCheck { get; set; }
+
+    /// <summary>Accept any TLS certificate from the sources and mirrors (-SkipCertificateCheck covers -Registry only).</summary>
+    [Parameter(ParameterSetName = DependencySet)]
+    public SwitchParameter SourceSkipCertificateCheck { get; set; }
+
+    /// <summary>How long one request may keep being told to wait (429, 503 with Retry-After) before it fails.</summary>
+    [Parameter]
+    [ValidateRange(1, 86400)]
+    public int RetryBudgetSec { get; set; } = 300;
+
+    /// <summary>The longest silence of a registry: for an answer to begin, and between the bytes of a body.</summary>
+    [Parameter]
+    [ValidateRange(1, 3600)]
+    public int StallTimeoutSec { get; set; } = 60;
 
     /// <summary>Images copied at the same time (8: the knee of the benchmark's sweep).</summary>
     [Parameter]

@@ -19,7 +19,7 @@ namespace CseAirgap.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Publish, "CseTanzuPlugin", SupportsShouldProcess = true)]
 [OutputType(typeof(CsePublishResult))]
-public sealed class PublishCseTanzuPluginCommand : SourceRegistryCmdlet
+public sealed class PublishCseTanzuPluginCommand : SourceRegistryCmdlet, IDestinationParameters, ISourceTrustParameters
 {
     [Parameter(Mandatory = true, Position = 0)]
     [ArgumentCompleter(typeof(TkgVersionCompleter))]
@@ -29,6 +29,10 @@ public sealed class PublishCseTanzuPluginCommand : SourceRegistryCmdlet
     [Parameter(Mandatory = true)]
     [ValidateNotNullOrEmpty]
     public string Registry { get; set; } = null!;
+
+    /// <summary>Accept any TLS certificate from the sources and mirrors (-SkipCertificateCheck covers -Registry only).</summary>
+    [Parameter]
+    public SwitchParameter SourceSkipCertificateCheck { get; set; }
 
     [Parameter]
     [ValidateSet("linux", "windows", "darwin")]

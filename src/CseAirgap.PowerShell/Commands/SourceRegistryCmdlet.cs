@@ -7,7 +7,7 @@ namespace CseAirgap.PowerShell.Commands;
 /// The parameters every cmdlet that reads source images shares (mirror, source credential, trust), and the
 /// cancellation that Ctrl+C triggers.
 /// </summary>
-public abstract class SourceRegistryCmdlet : PSCmdlet
+public abstract class SourceRegistryCmdlet : PSCmdlet, ITransportParameters
 {
     private protected readonly CancellationTokenSource Cancellation = new();
 
@@ -25,6 +25,16 @@ public abstract class SourceRegistryCmdlet : PSCmdlet
 
     [Parameter]
     public SwitchParameter SkipCertificateCheck { get; set; }
+
+    /// <summary>How long one request may keep being told to wait (429, 503 with Retry-After) before it fails.</summary>
+    [Parameter]
+    [ValidateRange(1, 86400)]
+    public int RetryBudgetSec { get; set; } = 300;
+
+    /// <summary>The longest silence of a registry: for an answer to begin, and between the bytes of a body.</summary>
+    [Parameter]
+    [ValidateRange(1, 3600)]
+    public int StallTimeoutSec { get; set; } = 60;
 
     protected override void StopProcessing() => Cancellation.Cancel();
 }

@@ -12,7 +12,7 @@ namespace CseAirgap.PowerShell.Commands;
 /// <summary>The procedure's prerequisites, checked before starting: DNS, reachability, trusted TLS, push rights, Docker, disk.</summary>
 [Cmdlet(VerbsDiagnostic.Test, "CsePrerequisite")]
 [OutputType(typeof(CseCheckResult))]
-public sealed class TestCsePrerequisiteCommand : PSCmdlet
+public sealed class TestCsePrerequisiteCommand : PSCmdlet, IDestinationParameters, ITransportParameters
 {
     private readonly CancellationTokenSource _stop = new();
 
@@ -38,6 +38,16 @@ public sealed class TestCsePrerequisiteCommand : PSCmdlet
 
     [Parameter]
     public SwitchParameter SkipCertificateCheck { get; set; }
+
+    /// <summary>How long one request may keep being told to wait (429, 503 with Retry-After) before it fails.</summary>
+    [Parameter]
+    [ValidateRange(1, 86400)]
+    public int RetryBudgetSec { get; set; } = 300;
+
+    /// <summary>The longest silence of a registry: for an answer to begin, and between the bytes of a body.</summary>
+    [Parameter]
+    [ValidateRange(1, 3600)]
+    public int StallTimeoutSec { get; set; } = 60;
 
     protected override void EndProcessing()
     {

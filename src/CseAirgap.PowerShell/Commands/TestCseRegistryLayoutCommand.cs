@@ -14,12 +14,16 @@ namespace CseAirgap.PowerShell.Commands;
 /// <summary>Proof that a registry is ready for CSE: layout, plug-in inventory, every dependency present, identical and pullable.</summary>
 [Cmdlet(VerbsDiagnostic.Test, "CseRegistryLayout")]
 [OutputType(typeof(CseCheckResult), typeof(bool))]
-public sealed class TestCseRegistryLayoutCommand : SourceRegistryCmdlet
+public sealed class TestCseRegistryLayoutCommand : SourceRegistryCmdlet, IDestinationParameters, ISourceTrustParameters
 {
     private readonly List<ImageReference> _dependencies = new();
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
     public string Registry { get; set; } = null!;
+
+    /// <summary>Accept any TLS certificate from the sources and mirrors (-SkipCertificateCheck covers -Registry only).</summary>
+    [Parameter]
+    public SwitchParameter SourceSkipCertificateCheck { get; set; }
 
     [Parameter(ValueFromPipeline = true)]
     [DependencyTransformation]

@@ -1,0 +1,32 @@
+using System;
+
+namespace CseAirgap.Engine.Registry;
+
+/// <summary>Settings shared by every registry a command talks to.</summary>
+public sealed class RegistrySessionOptions
+{
+    public RegistryTrust Trust { get; set; } = new(null, false);
+    public RetryPolicy Retry { get; set; } = new();
+
+    /// <summary>Requests in flight to one registry (Harbor suffers under unbounded parallel pushes).</summary>
+    public int MaxRequestsPerRegistry { get; set; } = 16;
+
+    /// <summary>Blobs above this size are uploaded in PATCH chunks instead of one PUT.</summary>
+    public long ChunkedUploadThreshold { get; set; } = 2L * 1024 * 1024 * 1024;
+    public int ChunkSize { get; set; } = 64 * 1024 * 1024;
+
+    /// <summary>
+    /// The longest wait for the next byte of a body, and for the answer (status and headers) to a request whose body
+    /// is not streamed, connecting included. A registry silent for longer fails the request as RegistryTimeout.
+    /// </summary>
+    public TimeSpan StallTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The most pages a _catalog or tags/list is followed over (1000 entries a page).</summary>
+    public int MaxPages { get; set; } = 1000;
+
+    /// <summary>Redirects followed for one GET or HEAD (registries send blob downloads to storage on another host).</summary>
+    public int MaxRedirects { get; set; } = 5;
+
+    /// <summary>Diagnostic lines (verbose); never given a secret.</summary>
+    public Action<string>? Log { get; set; }
+}

@@ -1,0 +1,108 @@
+using System;
+using System.IO;
+using System.Net;
+using System.Net.Http;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace CseAirgap.Engine.Registry;
+
+/// <summary>
+/// A response body whose every read must bring a byte within the stall timeout. A registry that sends its headers
+/// and then nothing fails as <c>RegistryTimeout</c> naming the host and the body it waited for; a connection cut
+/// midway fails as <c>RegistryUnreachable</c>; both may restart the transfer (the transport cannot repeat a body
+/// already handed to its reader).
+/// </summary>
+internal sealed class StallGuardedContent : HttpContent
+{
+    private readonly HttpContent _inner;
+    private readonly TimeSpan _stall;
+    private readonly string _host;
+    private readonly string _what;
+
+    public StallGuardedContent(HttpContent inner, TimeSpan stall, string host, string what)
+    {
+        _inner = inner;
+        _stall = stall;
+        _host = host;
+        _what = what;
+        foreach (var header in inner.Headers) Headers.TryAddWithoutValidation(header.Key, header.Value);
+    }
+
+    protected override async Task<Stream> CreateContentReadStreamAsync() =>
+        new GuardedStream(await _inner.ReadAsStreamAsync().ConfigureAwait(false), _stall, _host, _what);
+
+    protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+    {
+        using var body = await CreateContentReadStreamAsync().ConfigureAwait(false);
+        await body.CopyToAsync(stream).ConfigureAwait(false);
+    }
+
+    protected override bool TryComputeLength(out long length)
+    {
+        length = 0;
+        return false;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _inner.Dispose();
+        base.Dispose(disposing);
+    }
+
+    private sealed class GuardedStream : ReadOnlyStream
+    {
+        private readonly Stream _inner;
+        private readonly TimeSpan _stall;
+        private readonly string _host;
+        private readonly string _what;
+        private long _received;
+
+        public GuardedStream(Stream inner, TimeSpan stall, string host, string what)
+        {
+            _inner = inner;
+            _stall = stall;
+            _host = host;
+            _what = what;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) =>
+            ReadAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
+
+        public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        {
+            using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timer.CancelAfter(_stall);
+            try
+            {
+                var n = await _inner.ReadAsync(buffer, offset, count, timer.Token).ConfigureAwait(false);
+                _received += n;
+                return n;
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested && timer.IsCancellationRequested)
+            {
+                throw new RegistryException(RegistryErrorKind.Timeout, _host,
+                    $"{_host} sent nothing for {_stall.TotalSeconds:0.#} s while sending {_what} (after {_received} bytes): the stall timeout (-StallTimeoutSec) ran out.", e)
+                { TransferMayRestart = true };
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested && (e is IOException || e is HttpRequestException))
+            {
+                throw new RegistryException(RegistryErrorKind.Unreachable, _host,
+                    $"The connection to {_host} was cut after {_received} bytes of {_what} ({Innermost(e).Message}).", e)
+                { TransferMayRestart = true };
+            }
+        }
+
+        private static Exception Innermost(Exception e)
+        {
+            while (e.InnerException != null) e = e.InnerException;
+            return e;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) _inner.Dispose();
+            base.Dispose(disposing);
+        }
+    }
+}
