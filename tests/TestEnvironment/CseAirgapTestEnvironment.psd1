@@ -8,6 +8,7 @@
         'Install-CseTestPrerequisite', 'Start-CseTestEnvironment', 'Stop-CseTestEnvironment', 'Get-CseTestEnvironment',
         'Assert-CseTestService', 'Get-CseTestSkopeoArgs', 'Get-CseTestCredential', 'Start-CseTestFaultProxy', 'Stop-CseTestProcess',
         'Start-CseTestRegistry', 'Get-CseTestFreePort', 'Invoke-CseTestSkopeo', 'New-CseTestDirImage', 'New-CseTestBenchSet', 'New-CseTestCseShapedSet',
-        'Publish-CseTestFileImage'
+        'Publish-CseTestFileImage',
+        'Start-CseTestHostileRegistry', 'Get-CseTestHostileLog'
     )
 }

@@ -38,11 +38,13 @@ function Start-TokenService {
     $pki = Join-Path $Environment.Root 'pki'
     $started = Start-ServiceProcess -Environment $Environment -Name 'token-service' -FilePath 'dotnet' -ArgumentList @(
         $server, 'token', '--port', $port, '--issuer', $script:TokenIssuer, '--service', $script:TokenServiceName,
-        '--key', (Join-Path $pki 'token.key'), '--cert', (Join-Path $pki 'token.crt')) -Variables @{
+        '--key', (Join-Path $pki 'token.key'), '--cert', (Join-Path $pki 'token.crt'),
+        # Over TLS with the run's server certificate, as Harbor's: clients send credentials to a realm only over HTTPS.
+        '--tls-cert', (Join-Path $pki 'server.crt'), '--tls-key', (Join-Path $pki 'server.key')) -Variables @{
         CSEAIRGAP_TOKEN_USERS = "cse-admin:$($env:CSEAIRGAP_TEST_ADMIN_PASSWORD);cse-reader:$($env:CSEAIRGAP_TEST_READER_PASSWORD):pull"
     }
-    $url = "http://127.0.0.1:$port/token"
-    $err = Wait-ServiceReady -Started $started -Probe { (Invoke-WebRequest "http://127.0.0.1:$port/health" -SkipHttpErrorCheck -TimeoutSec 2).StatusCode -eq 200 }
+    $url = "https://127.0.0.1:$port/token"
+    $err = Wait-ServiceReady -Started $started -Probe { (Invoke-WebRequest "https://127.0.0.1:$port/health" -SkipCertificateCheck -SkipHttpErrorCheck -TimeoutSec 2).StatusCode -eq 200 }
     $Environment.Services['token-service'] = @{ Name = 'token-service'; Url = $url; Error = $err }
 }
 
@@ -141,4 +143,46 @@ function Start-CseTestFaultProxy {
     $err = Wait-ServiceReady -Started $started -Probe { (Invoke-WebRequest "http://127.0.0.1:$port/__faults" -TimeoutSec 2).StatusCode -eq 200 }
     if ($err) { Stop-CseTestProcess $started; throw "The fault proxy did not start: $err" }
     [pscustomobject]@{ Process = $started.Process; Log = $started.Log; Host = "127.0.0.1:$port"; Url = "http://127.0.0.1:$port" }
+}
+
+function Start-CseTestHostileRegistry {
+    <#
+    .SYNOPSIS
+        A hostile registry (tests/TestServer hostile) in front of a test registry, on two origins: Url (the registry) and
+        OtherUrl (another origin). Get-CseTestHostileLog returns what both received.
+    #>
+    param([Parameter(Mandatory)] $Registry,
+        [Parameter(Mandatory)][ValidateSet('redirect', 'lying-link', 'self-link', 'lying-location', 'http-realm', 'stall', '503-forever', '429-storm', 'huge-manifest')][string] $Mode,
+        [int] $Seed = 1, [double] $StormSeconds = 20, [int] $Count = [int]::MaxValue, [switch] $Tls, [switch] $NoAuth, [long] $ManifestBytes = 0, [switch] $DeclareLength)
+    $environment = Get-CseTestEnvironment
+    $port = Get-CseTestFreePort
+    $other = Get-CseTestFreePort
+    while ($other -eq $port) { $other = Get-CseTestFreePort }
+    $server = Join-Path $script:RepoRoot 'out/testserver/TestServer.dll'
+    $arguments = @($server, 'hostile', '--port', $port, '--other-port', $other, '--upstream', $Registry.Url, '--mode', $Mode,
+        '--seed', $Seed, '--storm-seconds', ([string]$StormSeconds), '--count', $Count, '--auth', $(if ($NoAuth) { 'none' } else { 'basic' }))
+    if ($ManifestBytes -gt 0) { $arguments += @('--manifest-bytes', $ManifestBytes) }
+    if ($DeclareLength) { $arguments += @('--declare-length', 'true') }
+    $pki = Join-Path $environment.Root 'pki'
+    if ($Tls) { $arguments += @('--cert', (Join-Path $pki 'server.crt'), '--key', (Join-Path $pki 'server.key')) }
+    $scheme = if ($Tls) { 'https' } else { 'http' }
+    $holder = [pscustomobject]@{ Root = $environment.Root; Processes = [Collections.Generic.List[object]]::new() }
+    $started = Start-ServiceProcess -Environment $holder -Name "hostile-$port" -FilePath 'dotnet' -ArgumentList $arguments
+    $err = Wait-ServiceReady -Started $started -Probe {
+        (Invoke-WebRequest "${scheme}://127.0.0.1:$port/__log" -SkipCertificateCheck -TimeoutSec 2).StatusCode -eq 200 -and
+        (Invoke-WebRequest "http://127.0.0.1:$other/__log" -TimeoutSec 2).StatusCode -eq 200
+    }
+    if ($err) { Stop-CseTestProcess $started; throw "The hostile registry did not start: $err" }
+    [pscustomobject]@{
+        Process = $started.Process; Log = $started.Log; Host = "127.0.0.1:$port"; Url = "${scheme}://127.0.0.1:$port"
+        OtherHost = "127.0.0.1:$other"; OtherUrl = "http://127.0.0.1:$other"
+        # What to pass as -Registry or -SourceMirror: http:// must be written for a plain registry.
+        Base = if ($Tls) { "127.0.0.1:$port" } else { "http://127.0.0.1:$port" }
+    }
+}
+
+function Get-CseTestHostileLog {
+    <# Every request the hostile registry received on either origin: Listener (main|other), Method, Path, Host, Authorization (bool), Status, Bytes. #>
+    param([Parameter(Mandatory)] $Hostile)
+    Invoke-RestMethod "$($Hostile.OtherUrl)/__log"
 }

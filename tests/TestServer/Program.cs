@@ -1,7 +1,9 @@
 // Usage:
 //   TestServer token  --port P --issuer I --service S --key key.pem --cert cert.pem
 //                     users from CSEAIRGAP_TOKEN_USERS ("user:password;user2:password2"; "user:password:pull" = pull only)
-//   TestServer proxy  --port P --upstream http://127.0.0.1:Q --fault drop|corrupt|503|429 --count N
+//                     [--tls-cert server.crt --tls-key server.key]: served over TLS
+//   TestServer proxy  --port P --upstream http://127.0.0.1:Q --fault drop|corrupt|503|429|slow|413 --count N
+//   TestServer hostile --port P --other-port Q --upstream http://127.0.0.1:R --mode M [--seed N ...] (see HostileRegistry)
 using CseAirgap.TestServer;
 
 var options = Options.Parse(args.Skip(1).ToArray());
@@ -17,8 +19,11 @@ switch (args.FirstOrDefault())
     case "proxy":
         await new FaultProxy(options).RunAsync(stop.Token);
         break;
+    case "hostile":
+        await new HostileRegistry(options).RunAsync(stop.Token);
+        break;
     default:
-        Console.Error.WriteLine("usage: TestServer token|proxy --port P ...");
+        Console.Error.WriteLine("usage: TestServer token|proxy|hostile --port P ...");
         return 2;
 }
 return 0;

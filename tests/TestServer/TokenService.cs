@@ -1,5 +1,5 @@
-using System.Net;
 using System.Security.Cryptography;
+using Microsoft.AspNetCore.Http;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
@@ -9,43 +9,34 @@ namespace CseAirgap.TestServer;
 /// <summary>
 /// Issues the JWTs a distribution registry with `auth: token` verifies, the way Harbor and the VMware public
 /// registry behave: anyone may pull; a known user with the right password may also push (unless pull-only);
-/// a wrong password is refused outright. Tokens carry the signing certificate in `x5c`.
+/// a wrong password is refused outright. Tokens carry the signing certificate in `x5c`. Served over TLS when given the
+/// run's server certificate (`--tls-cert`, `--tls-key`), as Harbor's token service is: clients send credentials to a
+/// token realm only over HTTPS.
 /// </summary>
 internal sealed class TokenService(Options options)
 {
-    public async Task RunAsync(CancellationToken stop)
+    public Task RunAsync(CancellationToken stop)
     {
         var key = RSA.Create();
         key.ImportFromPem(File.ReadAllText(options["key"]));
         var cert = X509Certificate2.CreateFromPem(File.ReadAllText(options["cert"]));
         var users = ParseUsers(Environment.GetEnvironmentVariable("CSEAIRGAP_TOKEN_USERS") ?? "");
-        var listener = new HttpListener();
-        listener.Prefixes.Add($"http://127.0.0.1:{options["port"]}/");
-        listener.Start();
-        stop.Register(listener.Stop);
-        while (!stop.IsCancellationRequested)
-        {
-            HttpListenerContext context;
-            try { context = await listener.GetContextAsync(); }
-            catch (Exception) when (stop.IsCancellationRequested) { break; }
-            try { Answer(context, key, cert, users); }
-            catch (Exception e) { Console.Error.WriteLine(e.Message); }
-            finally { context.Response.Close(); }
-        }
+        var tls = options.Get("tls-cert") is { } tlsCert ? KestrelHost.LoadCertificate(tlsCert, options["tls-key"]) : null;
+        return KestrelHost.RunAsync([new KestrelHost.Port(int.Parse(options["port"]), tls)], context => AnswerAsync(context, key, cert, users), stop);
     }
 
-    private void Answer(HttpListenerContext context, RSA key, X509Certificate2 cert, Dictionary<string, (string Password, bool CanPush)> users)
+    private async Task AnswerAsync(HttpContext context, RSA key, X509Certificate2 cert, Dictionary<string, (string Password, bool CanPush)> users)
     {
         var response = context.Response;
-        if (context.Request.Url!.AbsolutePath == "/health")
+        if (context.Request.Path == "/health")
         {
             response.StatusCode = 200;
             return;
         }
         string subject = "";
         var canPush = false;
-        var header = context.Request.Headers["Authorization"];
-        if (header != null && header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+        var header = context.Request.Headers.Authorization.ToString();
+        if (header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
         {
             var pair = Encoding.UTF8.GetString(Convert.FromBase64String(header.Substring(6))).Split(':', 2);
             if (pair.Length != 2 || !users.TryGetValue(pair[0], out var user) || user.Password != pair[1])
@@ -59,9 +50,9 @@ internal sealed class TokenService(Options options)
 
         var access = new List<object>();
         var first = true;
-        foreach (var scope in context.Request.QueryString.GetValues("scope") ?? Array.Empty<string>())
+        foreach (var scope in context.Request.Query["scope"])
         {
-            foreach (var one in scope.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            foreach (var one in (scope ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries))
             {
                 var secondary = !first;
                 first = false;
@@ -83,11 +74,12 @@ internal sealed class TokenService(Options options)
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var lifetime = int.TryParse(options.Get("lifetime"), out var l) ? l : 300;
         var jwtHeader = new Dictionary<string, object> { ["typ"] = "JWT", ["alg"] = "RS256", ["x5c"] = new[] { Convert.ToBase64String(cert.RawData) } };
+        var service = context.Request.Query["service"].ToString();
         var claims = new Dictionary<string, object>
         {
             ["iss"] = options["issuer"],
             ["sub"] = subject,
-            ["aud"] = context.Request.QueryString["service"] ?? options["service"],
+            ["aud"] = service.Length > 0 ? service : options["service"],
             ["exp"] = now + lifetime,
             ["nbf"] = now - 10,
             ["iat"] = now,
@@ -100,7 +92,7 @@ internal sealed class TokenService(Options options)
         var body = JsonSerializer.SerializeToUtf8Bytes(new { token, access_token = token, expires_in = lifetime, issued_at = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'") });
         response.StatusCode = 200;
         response.ContentType = "application/json";
-        response.OutputStream.Write(body);
+        await response.Body.WriteAsync(body);
     }
 
     private static Dictionary<string, (string, bool)> ParseUsers(string spec)

@@ -64,13 +64,24 @@ internal sealed class PageWalk
                 if (start < 0) break;
                 var end = header.IndexOf('>', start + 1);
                 if (end < 0) break;
-                var comma = header.IndexOf(",", end + 1, StringComparison.Ordinal);
+                var comma = CommaOutsideQuotes(header, end + 1);
                 var parameters = comma < 0 ? header.Substring(end + 1) : header.Substring(end + 1, comma - end - 1);
                 if (IsNext(parameters)) return header.Substring(start + 1, end - start - 1).Trim();
                 at = comma < 0 ? header.Length : comma + 1;
             }
         }
         return null;
+    }
+
+    private static int CommaOutsideQuotes(string text, int from)
+    {
+        var quoted = false;
+        for (var i = from; i < text.Length; i++)
+        {
+            if (text[i] == '"') quoted = !quoted;
+            else if (text[i] == ',' && !quoted) return i;
+        }
+        return -1;
     }
 
     private static bool IsNext(string parameters)
