@@ -94,7 +94,7 @@ Describe 'Publish-CseDependency' {
             @{ Name = 'tls'; Extra = @{} }
             @{ Name = 'basic'; Extra = @{} }
             @{ Name = 'token'; Extra = @{} }
-            @{ Name = 'tls'; Extra = @{ SkipCertificateCheck = $true; CaCertificate = $null } }
+            @{ Name = 'tls'; Extra = @{ SkipCertificateCheck = $true; SourceSkipCertificateCheck = $true; CaCertificate = $null } }
         ) {
             $target = Assert-CseTestService $Name
             $fixture = Get-TestFixture -Like '*/tkg/kube-rbac-proxy:*'
@@ -276,7 +276,7 @@ Describe 'Publish-CseDependency' {
             $base = New-TestBase $target
             $ps = [PowerShell]::Create()
             $null = $ps.AddCommand('Import-Module').AddArgument((Join-Path $ModulePath 'CseAirgap.psd1')).AddStatement()
-            $null = $ps.AddCommand('Publish-CseDependency').AddParameter('Dependency', $fixture.Reference).AddParameter('Registry', $base).AddParameter('SourceMirror', $Proxy.Url)
+            $null = $ps.AddCommand('Publish-CseDependency').AddParameter('Dependency', $fixture.Reference).AddParameter('Registry', $base).AddParameter('SourceMirror', $Proxy.Url).AddParameter('CaCertificate', $Ca)
             $null = $ps.BeginInvoke()
             try {
                 # Wait until the payload is flowing: the proxy has handed out its one slow download.

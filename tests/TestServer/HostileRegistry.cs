@@ -219,10 +219,13 @@ internal sealed class HostileRegistry(Options options)
         Array.Fill(filler, (byte)'a');
         await response.Body.WriteAsync(head, context.RequestAborted);
         entry.Bytes = head.Length;
+        // Written through the pipe, whose flush result says when the client has gone (Kestrel completes plain writes to a
+        // closed connection without an error), so that Bytes is what the client was really sent.
         while (entry.Bytes < total)
         {
             var n = (int)Math.Min(filler.Length, total - entry.Bytes);
-            await response.Body.WriteAsync(filler.AsMemory(0, n), context.RequestAborted);
+            var flushed = await response.BodyWriter.WriteAsync(filler.AsMemory(0, n), context.RequestAborted);
+            if (flushed.IsCompleted || flushed.IsCanceled) return;
             entry.Bytes += n;
         }
     }

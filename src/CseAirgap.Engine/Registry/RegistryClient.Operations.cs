@@ -146,7 +146,7 @@ public sealed partial class RegistryClient
         {
             // A proxy or registry that caps request bodies: from now on this registry gets chunks.
             _chunkedOnly = true;
-            throw new RegistryException(RegistryErrorKind.ProtocolError, target, $"{Address.Host} refused a {size}-byte upload as too large; it will be sent in chunks.");
+            throw new RegistryException(RegistryErrorKind.ProtocolError, target, $"{Address.Host} refused a {size}-byte upload as too large; it will be sent in chunks.") { TransferMayRestart = true };
         }
         if (response.StatusCode != HttpStatusCode.Created) throw await RefusalAsync(response, scope, repository, target, ct).ConfigureAwait(false);
         var stored = HeaderDigest(response);

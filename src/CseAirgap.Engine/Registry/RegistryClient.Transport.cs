@@ -212,7 +212,7 @@ public sealed partial class RegistryClient
         if (IsCertificateFailure(e))
             return (new RegistryException(RegistryErrorKind.CertificateUntrusted, Address.Host,
                 $"The TLS certificate of {Address.Host} is not trusted. Pass its CA with -CaCertificate <file.pem> " +
-                "(Get-CseRegistryCertificate shows it), or -SkipCertificateCheck to accept any certificate.", e), false);
+                "(Get-CseRegistryCertificate shows it), or " + _options.Trust.SkipSwitchFor(Address.Host) + " to accept any certificate.", e), false);
         var retryable = RetryPolicy.IsTransient(e);
         if (!retryable && !(e is HttpRequestException)) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e).Throw();
         return (new RegistryException(RegistryErrorKind.Unreachable, Address.Host,

@@ -47,6 +47,9 @@ public sealed class RegistryTrust
     /// <summary>Counts <paramref name="host"/> (host[:port]) as part of the destination: its token service, for example.</summary>
     public void AddDestinationHost(string host) => _destinationHosts[Normalise(host)] = true;
 
+    /// <summary>The switch that would skip the check for <paramref name="host"/>, for messages.</summary>
+    public string SkipSwitchFor(string host) => _destinationHosts.Count > 0 && !IsDestination(host) ? "-SourceSkipCertificateCheck" : "-SkipCertificateCheck";
+
     public bool IsDestination(string host) => _destinationHosts.ContainsKey(Normalise(host));
 
     public bool SkipsCertificateCheck(string host) => IsDestination(host) ? _skipDestination : _skipSources;

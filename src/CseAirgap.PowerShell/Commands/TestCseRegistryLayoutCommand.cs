@@ -77,6 +77,11 @@ public sealed class TestCseRegistryLayoutCommand : SourceRegistryCmdlet, IDestin
         {
             throw new PipelineStoppedException();
         }
+        catch (CseAirgap.Engine.Failures.CseAirgapException e)
+        {
+            // The registry itself misbehaved (a paging loop, an oversized answer): no check result can stand for that.
+            ThrowTerminatingError(RegistryErrors.ToErrorRecord(e, Registry));
+        }
         var results = CheckResults.ToOutput(work.Result);
         if (Quiet) WriteObject(results.All(r => r.Status != CseCheckStatus.Failed));
         else WriteObject(results, enumerateCollection: true);
