@@ -26,8 +26,8 @@ internal sealed class Upstream
     public Uri BaseUri { get; }
 
     /// <summary>
-    /// Sends the request on (its body streamed, Authorization dropped: the upstream is an open registry). Host is kept,
-    /// so the registry builds upload Locations that lead back through this server.
+    /// Sends the request on, its body streamed and its headers kept (Authorization too: a fault proxy may stand in front
+    /// of a token registry). Host is kept, so the registry builds upload Locations that lead back through this server.
     /// </summary>
     public async Task<HttpResponseMessage> SendAsync(HttpContext context, string? pathAndQuery = null)
     {
@@ -42,7 +42,7 @@ internal sealed class Upstream
         forward.Headers.Host = request.Host.Value;
         foreach (var header in request.Headers)
         {
-            if (HopByHop.Contains(header.Key) || header.Key.Equals("Authorization", StringComparison.OrdinalIgnoreCase)) continue;
+            if (HopByHop.Contains(header.Key)) continue;
             if (!forward.Headers.TryAddWithoutValidation(header.Key, header.Value.ToArray()))
                 forward.Content?.Headers.TryAddWithoutValidation(header.Key, header.Value.ToArray());
         }
