@@ -102,7 +102,7 @@ function Get-TestCatalog {
     if ($Registry.Kind -eq 'Basic') { $headers.Authorization = $basic }
     if ($Registry.Kind -eq 'Token') {
         $realm = (Get-CseTestEnvironment).Services['token-service'].Url
-        $token = (Invoke-RestMethod "${realm}?service=cseairgap-test-registry&scope=registry:catalog:*" -Headers @{ Authorization = $basic }).token
+        $token = (Invoke-RestMethod "${realm}?service=cseairgap-test-registry&scope=registry:catalog:*" -Headers @{ Authorization = $basic } -SkipCertificateCheck).token
         $headers.Authorization = "Bearer $token"
     }
     (Invoke-RestMethod "$($Registry.Url)/v2/_catalog?n=1000" -Headers $headers -SkipCertificateCheck).repositories
