@@ -23,20 +23,6 @@ internal static class FileSystemLinks
     public static bool CanCreateSymbolicLinks => CreateSymbolicLinkMethod != null && IsUnix;
     public static bool CanSetModes => SetUnixFileModeMethod != null && IsUnix;
 
-    public static bool IsSymbolicLink(string path)
-    {
-        try
-        {
-            return (File.GetAttributes(path) & FileAttributes.ReparsePoint) != 0;
-        }
-        catch (Exception e) when (e is FileNotFoundException || e is DirectoryNotFoundException)
-        {
-            return false;
-        }
-    }
-
-    public static bool Exists(string path) => File.Exists(path) || Directory.Exists(path) || IsSymbolicLink(path);
-
     public static void CreateSymbolicLink(string path, string target)
     {
         try
@@ -60,12 +46,5 @@ internal static class FileSystemLinks
         {
             throw e.InnerException;
         }
-    }
-
-    /// <summary>Removes a file, a link (never what it points at) or a whole directory.</summary>
-    public static void Remove(string path)
-    {
-        if (IsSymbolicLink(path) || File.Exists(path)) File.Delete(path);
-        else if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
     }
 }

@@ -8,21 +8,30 @@ namespace CseAirgap.Engine.Archive;
 /// <summary>
 /// Applies tar layers, in order, to one root folder the way a container runtime stacks them: files replace
 /// files, <c>.wh.&lt;name&gt;</c> deletes a lower layer's path, <c>.wh..wh..opq</c> hides a directory's lower
-/// contents. Every entry is checked before anything is written: a path with "..", an absolute path, or a
-/// path through a symbolic link is refused with <see cref="UnsafeEntryException"/>.
+/// contents. Every change goes through <see cref="ConfinedRoot"/>: a path with "..", an absolute path, a path
+/// through a symbolic link, or a whiteout that names no plain file is refused with <see cref="UnsafeEntryException"/>
+/// before anything is touched. Directory modes are applied by <see cref="Finish"/>, after all content (as GNU tar
+/// does), and setuid, setgid and sticky bits are dropped.
 /// </summary>
 public sealed class LayerApplier
 {
     private const string WhiteoutPrefix = ".wh.";
     private const string OpaqueMarker = ".wh..wh..opq";
-    private readonly string _root;
+    private const int PermissionBits = 0x1FF; // 0777
+    private const int SpecialBits = 0xE00; // setuid, setgid, sticky
+    private readonly ConfinedRoot _root;
     private readonly Action<string>? _log;
+
+    // Directory modes wait until every layer is written, or a 0555 folder could not be filled when not root.
+    private readonly Dictionary<string, (string[] Parts, int Mode)> _directoryModes = new(StringComparer.Ordinal);
+    private int _droppedSpecialBits;
+    private string? _firstDroppedSpecialBits;
 
     public LayerApplier(string root, Action<string>? log)
     {
-        _root = Path.GetFullPath(root);
+        Directory.CreateDirectory(root);
+        _root = new ConfinedRoot(root);
         _log = log;
-        Directory.CreateDirectory(_root);
     }
 
     public int SkippedDevices { get; private set; }
@@ -37,57 +46,48 @@ public sealed class LayerApplier
         TarEntry? entry;
         while ((entry = reader.Next()) != null)
         {
-            var parts = SafeParts(entry.Name);
+            var parts = EntryName.Split(entry.Name);
             if (parts.Length == 0) continue;
             var leaf = parts[parts.Length - 1];
             var parent = parts.Take(parts.Length - 1).ToArray();
-            var parentPath = CheckedParent(entry.Name, parent);
 
-            if (honourWhiteouts && leaf == OpaqueMarker)
-            {
-                HideLowerContents(string.Join("/", parent), parentPath, written);
-                continue;
-            }
             if (honourWhiteouts && leaf.StartsWith(WhiteoutPrefix, StringComparison.Ordinal))
             {
-                FileSystemLinks.Remove(Path.Combine(parentPath, leaf.Substring(WhiteoutPrefix.Length)));
+                ApplyWhiteout(entry.Name, parent, leaf, written);
                 continue;
             }
 
-            var relative = string.Join("/", parts);
-            var target = Path.Combine(parentPath, leaf);
-            written.Add(relative);
+            written.Add(string.Join("/", parts));
             switch (entry.Kind)
             {
                 case TarEntryKind.Directory:
-                    if (FileSystemLinks.Exists(target) && !(Directory.Exists(target) && !FileSystemLinks.IsSymbolicLink(target))) FileSystemLinks.Remove(target);
-                    Directory.CreateDirectory(target);
-                    FileSystemLinks.SetMode(target, entry.Mode);
+                    _root.CreateDirectory(parts, entry.Name);
+                    _directoryModes[string.Join("/", parts)] = (parts, Permissions(entry));
                     break;
                 case TarEntryKind.File:
-                    FileSystemLinks.Remove(target);
-                    using (var file = new FileStream(target, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920))
+                    using (var file = _root.CreateFile(parts, entry.Name))
                         reader.CopyDataTo(file);
-                    FileSystemLinks.SetMode(target, entry.Mode);
+                    _root.TrySetMode(parts, Permissions(entry), entry.Name);
                     break;
                 case TarEntryKind.SymbolicLink:
-                    FileSystemLinks.Remove(target);
                     if (!FileSystemLinks.CanCreateSymbolicLinks)
                     {
+                        _root.Remove(parts, entry.Name);
                         SkippedLinks++;
                         _log?.Invoke($"Skipped the symbolic link '{entry.Name}' -> '{entry.LinkTarget}': this platform cannot create it.");
                         break;
                     }
-                    // The link itself is harmless; following it later is what CheckedParent refuses.
-                    FileSystemLinks.CreateSymbolicLink(target, entry.LinkTarget ?? string.Empty);
+                    // The link itself is harmless: the gate never follows it, and refuses any later path through it.
+                    _root.CreateSymbolicLink(parts, entry.LinkTarget ?? string.Empty, entry.Name);
                     break;
                 case TarEntryKind.HardLink:
                     // Written as a copy: the same bytes, whatever the platform's link support.
-                    var source = ExistingPath(entry.Name, SafeParts(entry.LinkTarget ?? string.Empty));
-                    if (source == null || !File.Exists(source))
-                        throw new UnsafeEntryException(entry.Name, $"it is a hard link to '{entry.LinkTarget}', which is not a file written before it");
-                    FileSystemLinks.Remove(target);
-                    File.Copy(source, target);
+                    var linkTarget = entry.LinkTarget ?? string.Empty;
+                    var source = EntryName.Split(linkTarget);
+                    if (source.Length == 0)
+                        throw new UnsafeEntryException(entry.Name, $"it is a hard link to '{linkTarget}', which is not a file");
+                    _root.CopyFile(source, parts, entry.Name, linkTarget);
+                    _root.TrySetMode(parts, Permissions(entry), entry.Name);
                     break;
                 case TarEntryKind.Device:
                 case TarEntryKind.Fifo:
@@ -101,54 +101,53 @@ public sealed class LayerApplier
         }
     }
 
-    /// <summary>Splits an entry name into safe components, or refuses it.</summary>
-    private static string[] SafeParts(string name)
+    /// <summary>After the last layer: directory modes, deepest first (a folder closed early would refuse its children's).</summary>
+    public void Finish()
     {
-        if (name.StartsWith("/", StringComparison.Ordinal) || name.StartsWith("\\", StringComparison.Ordinal) ||
-            (name.Length > 1 && name[1] == ':'))
-            throw new UnsafeEntryException(name, "it is an absolute path");
-        var parts = name.Replace('\\', '/').Split(new[] { '/' }, StringSplitOptions.RemoveEmptyEntries).Where(p => p != ".").ToArray();
-        if (parts.Any(p => p == ".."))
-            throw new UnsafeEntryException(name, "it climbs out of the destination with '..'");
-        return parts;
+        foreach (var (parts, mode) in _directoryModes.Values.OrderByDescending(d => d.Parts.Length).ToList())
+            _root.TrySetMode(parts, mode, string.Join("/", parts));
+        _directoryModes.Clear();
+        if (_droppedSpecialBits > 0)
+            _log?.Invoke($"Dropped the setuid, setgid and sticky bits of {_droppedSpecialBits} entries (the first: '{_firstDroppedSpecialBits}'): " +
+                "an unpacked artifact never needs them, and they would let a file run as its owner.");
+        _droppedSpecialBits = 0;
     }
 
-    /// <summary>The folder an entry goes into, made if needed; refused if any step of it is a symbolic link.</summary>
-    private string CheckedParent(string name, string[] parent)
+    private void ApplyWhiteout(string name, string[] parent, string leaf, HashSet<string> written)
     {
-        var path = _root;
-        foreach (var part in parent)
+        if (leaf == OpaqueMarker)
         {
-            path = Path.Combine(path, part);
-            if (FileSystemLinks.IsSymbolicLink(path))
-                throw new UnsafeEntryException(name, $"it goes through the symbolic link '{part}', which could lead outside the destination");
-            if (File.Exists(path)) File.Delete(path);
-            if (!Directory.Exists(path)) Directory.CreateDirectory(path);
+            HideLowerContents(name, parent, written);
+            return;
         }
-        return path;
+        var hidden = leaf.Substring(WhiteoutPrefix.Length);
+        if (hidden.StartsWith(WhiteoutPrefix, StringComparison.Ordinal))
+        {
+            // .wh..wh.<x> is reserved for markers (aufs' .wh..wh.plnk and the like): nothing to delete.
+            _log?.Invoke($"Skipped the whiteout marker '{name}': a kind this module does not know.");
+            return;
+        }
+        // Checked like an entry name: ".wh." + nothing, ".", ".." or a separator names no file of this folder.
+        ConfinedRoot.CheckComponent(hidden, name);
+        _root.Remove(parent.Concat(new[] { hidden }).ToArray(), name);
     }
 
-    /// <summary>The path of something already extracted, or null; no step of it may be a symbolic link.</summary>
-    private string? ExistingPath(string name, string[] parts)
+    private void HideLowerContents(string name, string[] dir, HashSet<string> writtenByThisLayer)
     {
-        var path = _root;
-        foreach (var part in parts)
+        var prefix = dir.Length == 0 ? string.Empty : string.Join("/", dir) + "/";
+        foreach (var child in _root.ListChildren(dir, name))
         {
-            path = Path.Combine(path, part);
-            if (FileSystemLinks.IsSymbolicLink(path))
-                throw new UnsafeEntryException(name, $"it links through the symbolic link '{part}', which could lead outside the destination");
-            if (!FileSystemLinks.Exists(path)) return null;
+            if (!writtenByThisLayer.Contains(prefix + child)) _root.Remove(dir.Concat(new[] { child }).ToArray(), name);
         }
-        return parts.Length == 0 ? null : path;
     }
 
-    private static void HideLowerContents(string relativeDir, string dir, HashSet<string> writtenByThisLayer)
+    private int Permissions(TarEntry entry)
     {
-        var prefix = relativeDir.Length == 0 ? string.Empty : relativeDir + "/";
-        foreach (var child in Directory.EnumerateFileSystemEntries(dir).ToList())
+        if ((entry.Mode & SpecialBits) != 0)
         {
-            var rel = prefix + Path.GetFileName(child);
-            if (!writtenByThisLayer.Contains(rel)) FileSystemLinks.Remove(child);
+            _droppedSpecialBits++;
+            _firstDroppedSpecialBits ??= entry.Name;
         }
+        return entry.Mode & PermissionBits;
     }
 }

@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Text.Json;
 using CseAirgap.Engine.Archive;
+using CseAirgap.Engine.Failures;
 using CseAirgap.Engine.Registry;
 
 namespace CseAirgap.Engine.Artifact;
@@ -11,6 +12,8 @@ namespace CseAirgap.Engine.Artifact;
 /// <summary>
 /// Expands an image kept in a file: a file-system tar from docker export, a docker save archive
 /// (manifest.json and its layers) or an OCI image layout archive (oci-layout, index.json, blobs/).
+/// The archive is untrusted: its documents are read only as regular files and only up to their caps, its digests
+/// are parsed before they name a file, and its layers are applied through the same gate as a registry's.
 /// </summary>
 public sealed class ImageArchiveExpander
 {
@@ -21,44 +24,60 @@ public sealed class ImageArchiveExpander
     public ExpandedImage Expand(string archive, string platform, string destination)
     {
         if (!File.Exists(archive)) throw new RegistryException(RegistryErrorKind.InvalidInput, archive, $"The archive '{archive}' does not exist.");
-        var names = ListNames(archive);
-        using var staging = new StagingFolder(destination);
+        var kind = ArchiveKindOf(archive);
+        using var staging = new StagingFolder(destination, _log);
         var applier = new LayerApplier(staging.Folder, _log);
         string? digest = null;
-        if (names.Contains("manifest.json") || (names.Contains("oci-layout") && names.Contains("index.json")))
-        {
-            // An image archive: unpack it aside (safely), then stack its layers.
-            using var unpacked = new StagingFolder(destination + ".archive");
-            using (var file = File.OpenRead(archive))
-            using (var tar = LayerDecompression.Open(file))
-                new LayerApplier(unpacked.Folder, _log).Apply(tar, honourWhiteouts: false);
-            var layers = names.Contains("manifest.json") ? DockerSaveLayers(unpacked.Folder, out digest) : OciLayers(unpacked.Folder, platform, archive, out digest);
-            var i = 0;
-            foreach (var (path, layerDigest, size) in layers)
-            {
-                _log?.Invoke($"Applying layer {++i} of {layers.Count}.");
-                using var layerFile = File.OpenRead(path);
-                Stream source = layerDigest == null ? layerFile : new VerifyingStream(layerFile, layerDigest, size, null);
-                using var tar = LayerDecompression.Open(source);
-                applier.Apply(tar);
-                // To the last byte of the layer file, so its digest is checked before anything is kept.
-                RegistryImageExpander.Drain(tar);
-                RegistryImageExpander.Drain(source);
-            }
-        }
-        else
+        if (kind == ArchiveKind.FileSystem)
         {
             using var file = File.OpenRead(archive);
             using var tar = LayerDecompression.Open(file);
             applier.Apply(tar, honourWhiteouts: false);
         }
+        else
+        {
+            // An image archive: unpack it aside (its regular files only), then stack its layers.
+            using var unpacked = new StagingFolder(destination + ".archive", _log);
+            ImageArchiveContents contents;
+            using (var file = File.OpenRead(archive))
+            using (var tar = LayerDecompression.Open(file))
+                contents = ImageArchiveContents.Unpack(tar, unpacked.Folder, archive);
+            var layers = kind == ArchiveKind.DockerSave ? DockerSaveLayers(contents, archive, out digest) : OciLayers(contents, platform, archive, out digest);
+            var i = 0;
+            foreach (var (name, layerDigest, size) in layers)
+            {
+                _log?.Invoke($"Applying layer {++i} of {layers.Count}.");
+                var (layerFile, fileSize) = contents.OpenLayer(name);
+                using (layerFile)
+                {
+                    Stream source = layerDigest == null ? layerFile : new VerifyingStream(layerFile, layerDigest, size ?? fileSize, null);
+                    using var tar = LayerDecompression.Open(source);
+                    applier.Apply(tar);
+                    // To the last byte of the layer file, so its digest is checked before anything is kept.
+                    RegistryImageExpander.Drain(tar);
+                    RegistryImageExpander.Drain(source);
+                }
+            }
+        }
+        applier.Finish();
         staging.Commit();
         return new ExpandedImage(destination, digest, applier.SkippedDevices, applier.SkippedLinks);
     }
 
-    private static HashSet<string> ListNames(string archive)
+    private enum ArchiveKind
     {
-        var names = new HashSet<string>(StringComparer.Ordinal);
+        FileSystem,
+        DockerSave,
+        OciLayout,
+    }
+
+    /// <summary>
+    /// Every header is looked at, whatever the order of the entries: the Docker CLI writes names in sorted order, so a
+    /// save of many layers has its manifest.json far down. Only headers are read (an uncompressed archive is seeked through).
+    /// </summary>
+    private static ArchiveKind ArchiveKindOf(string archive)
+    {
+        bool manifest = false, layout = false, index = false;
         using var file = File.OpenRead(archive);
         using var tar = LayerDecompression.Open(file);
         var reader = new TarEntryReader(tar);
@@ -66,64 +85,60 @@ public sealed class ImageArchiveExpander
         while ((entry = reader.Next()) != null)
         {
             var name = entry.Name.StartsWith("./", StringComparison.Ordinal) ? entry.Name.Substring(2) : entry.Name;
-            names.Add(name);
-            // The markers sit at the top; a file-system tar is recognised without reading all of it.
-            if (names.Count > 64 && !names.Contains("manifest.json") && !names.Contains("oci-layout")) break;
+            if (name == "manifest.json") manifest = true;
+            else if (name == "oci-layout") layout = true;
+            else if (name == "index.json") index = true;
+            if (manifest) return ArchiveKind.DockerSave;
         }
-        return names;
+        return layout && index ? ArchiveKind.OciLayout : ArchiveKind.FileSystem;
     }
 
     /// <summary>docker save: manifest.json lists the layer files in order.</summary>
-    private static List<(string Path, string? Digest, long Size)> DockerSaveLayers(string root, out string? digest)
+    private static List<(string Name, Digest? Digest, long? Size)> DockerSaveLayers(ImageArchiveContents contents, string archive, out string? digest)
     {
-        using var json = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(root, "manifest.json")));
-        var image = json.RootElement.EnumerateArray().First();
+        using var json = JsonDocument.Parse(contents.ReadDocument("manifest.json", ContentLimits.Document));
+        var images = json.RootElement.ValueKind == JsonValueKind.Array ? json.RootElement.EnumerateArray().ToList() : new List<JsonElement>();
+        if (images.Count == 0 || images[0].ValueKind != JsonValueKind.Object || !images[0].TryGetProperty("Layers", out var layerList) || layerList.ValueKind != JsonValueKind.Array)
+            throw new InvalidDataException($"The manifest.json of {archive} lists no image with layers: the archive is damaged or not a docker save archive.");
         digest = null;
-        var layers = new List<(string, string?, long)>();
-        foreach (var layer in image.GetProperty("Layers").EnumerateArray())
+        var layers = new List<(string, Digest?, long?)>();
+        foreach (var layer in layerList.EnumerateArray())
         {
-            var relative = layer.GetString() ?? string.Empty;
-            var full = InsideRoot(root, relative);
-            // Newer Docker stores layers as blobs/sha256/<hex>: their names are their digests, so check them.
-            var blobDigest = relative.StartsWith("blobs/sha256/", StringComparison.Ordinal) ? "sha256:" + Path.GetFileName(relative) : null;
-            layers.Add((full, blobDigest, new FileInfo(full).Length));
+            var name = layer.ValueKind == JsonValueKind.String ? layer.GetString()! : throw new InvalidDataException($"The manifest.json of {archive} lists a layer that is not a file name.");
+            var parts = EntryName.Split(name);
+            // Newer Docker stores layers as blobs/<algorithm>/<hex>: their names are their digests, so check them.
+            var blobDigest = parts.Length == 3 && parts[0] == "blobs" ? Digest.Parse(parts[1] + ":" + parts[2], archive) : null;
+            layers.Add((name, blobDigest, null));
         }
-        if (File.Exists(Path.Combine(root, "index.json"))) digest = OciManifestDigest(root);
+        if (contents.Contains("index.json")) digest = OciManifestDigest(contents, archive);
         return layers;
     }
 
     /// <summary>OCI layout: index.json, then the image manifest (the platform asked for, from an index), then its layers.</summary>
-    private static List<(string Path, string? Digest, long Size)> OciLayers(string root, string platform, string target, out string? digest)
+    private static List<(string Name, Digest? Digest, long? Size)> OciLayers(ImageArchiveContents contents, string platform, string target, out string? digest)
     {
-        var index = ManifestDocument.Parse(File.ReadAllBytes(Path.Combine(root, "index.json")), MediaTypes.OciIndex, target);
+        var index = ManifestDocument.Parse(contents.ReadDocument("index.json", ContentLimits.Manifest), MediaTypes.OciIndex, target);
         var entry = index.Children.Count == 1 ? index.Children[0] : PlatformSelector.Select(index, platform, target);
-        var manifest = ReadBlob(root, entry, target);
+        var manifest = ReadBlob(contents, entry, target);
         digest = manifest.Digest;
-        if (manifest.IsIndex) manifest = ReadBlob(root, PlatformSelector.Select(manifest, platform, target), target);
-        return manifest.Blobs.Skip(1).Select(b => (BlobPath(root, b.Digest), (string?)b.Digest, b.Size)).ToList();
+        if (manifest.IsIndex) manifest = ReadBlob(contents, PlatformSelector.Select(manifest, platform, target), target);
+        return manifest.Blobs.Skip(1).Select(b => (BlobName(b.Digest), (Digest?)b.Digest, (long?)b.Size)).ToList();
     }
 
-    private static string? OciManifestDigest(string root)
+    private static string? OciManifestDigest(ImageArchiveContents contents, string archive)
     {
-        var index = ManifestDocument.Parse(File.ReadAllBytes(Path.Combine(root, "index.json")), MediaTypes.OciIndex, "index.json");
+        var index = ManifestDocument.Parse(contents.ReadDocument("index.json", ContentLimits.Manifest), MediaTypes.OciIndex, archive);
         return index.Children.Count == 1 ? index.Children[0].Digest.Value : null;
     }
 
-    private static ManifestDocument ReadBlob(string root, Descriptor descriptor, string target)
+    private static ManifestDocument ReadBlob(ImageArchiveContents contents, Descriptor descriptor, string target)
     {
-        var document = ManifestDocument.Parse(File.ReadAllBytes(BlobPath(root, descriptor.Digest)), descriptor.MediaType, target);
+        var document = ManifestDocument.Parse(contents.ReadDocument(BlobName(descriptor.Digest), ContentLimits.Manifest), descriptor.MediaType, target);
         if (document.Digest != descriptor.Digest)
             throw new RegistryException(RegistryErrorKind.DigestMismatch, target, $"The manifest {descriptor.Digest} in {target} hashes to {document.Digest}: the archive is damaged.");
         return document;
     }
 
-    private static string BlobPath(string root, string digest) => InsideRoot(root, "blobs/" + digest.Replace(':', '/'));
-
-    private static string InsideRoot(string root, string relative)
-    {
-        var full = Path.GetFullPath(Path.Combine(root, relative));
-        if (!full.StartsWith(Path.GetFullPath(root) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
-            throw new UnsafeEntryException(relative, "the archive's manifest points outside the archive");
-        return full;
-    }
+    /// <summary>Only a parsed digest names a blob: its algorithm and hex digits are plain names.</summary>
+    private static string BlobName(Digest digest) => "blobs/" + digest.Algorithm + "/" + digest.Hex;
 }

@@ -16,6 +16,6 @@ public static class PlatformSelector
             ?? index.Children.FirstOrDefault(c => c.Platform != null && wanted.Split('/').Length == 2 && c.Platform.StartsWith(wanted + "/", StringComparison.OrdinalIgnoreCase));
         if (match != null) return match;
         var offered = string.Join(", ", index.Children.Select(c => c.Platform ?? "(no platform)"));
-        throw new RegistryException(RegistryErrorKind.NotFound, target, $"{target} has no {wanted} image; it offers {offered}. Pass -Platform with one of them.");
+        throw new PlatformNotFoundException(target, wanted, offered);
     }
 }

@@ -33,7 +33,7 @@ public sealed class RegistryImageExpander
             manifest = await _client.GetManifestAsync(fetch.Repository, chosen.Digest, ct).ConfigureAwait(false);
         }
 
-        using var staging = new StagingFolder(destination);
+        using var staging = new StagingFolder(destination, _log);
         var applier = new LayerApplier(staging.Folder, _log);
         // Layers after the config, in order: each one stacks on the ones before it.
         for (var i = 1; i < manifest.Blobs.Count; i++)
@@ -53,6 +53,7 @@ public sealed class RegistryImageExpander
             }
             ct.ThrowIfCancellationRequested();
         }
+        applier.Finish();
         staging.Commit();
         return new ExpandedImage(destination, top.Digest, applier.SkippedDevices, applier.SkippedLinks);
     }

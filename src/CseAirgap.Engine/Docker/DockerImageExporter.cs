@@ -59,7 +59,7 @@ public sealed class DockerImageExporter
             }, ct).ConfigureAwait(false);
             try
             {
-                using var staging = new StagingFolder(destination);
+                using var staging = new StagingFolder(destination, _log);
                 var applier = new LayerApplier(staging.Folder, _log);
                 using (var export = await client.Containers.ExportContainerAsync(created.ID, ct).ConfigureAwait(false))
                 using (ct.Register(() => export.Dispose()))
@@ -67,6 +67,7 @@ public sealed class DockerImageExporter
                     applier.Apply(export, honourWhiteouts: false);
                 }
                 ct.ThrowIfCancellationRequested();
+                applier.Finish();
                 staging.Commit();
                 return new ExpandedImage(destination, digest, applier.SkippedDevices, applier.SkippedLinks);
             }

@@ -7,6 +7,7 @@ using System.Threading.Tasks;
 using CseAirgap.Engine.Archive;
 using CseAirgap.Engine.Artifact;
 using CseAirgap.Engine.Docker;
+using CseAirgap.Engine.Failures;
 using CseAirgap.Engine.Registry;
 using CseAirgap.PowerShell.Output;
 
@@ -140,7 +141,7 @@ public sealed class ExpandCseArtifactCommand : PSCmdlet, ITransportParameters
         {
             throw new PipelineStoppedException();
         }
-        catch (Exception e) when (e is CseAirgap.Engine.Failures.CseAirgapException || e is UnsafeEntryException || e is InvalidDataException || e is FormatException || e is IOException || e is UnauthorizedAccessException)
+        catch (Exception e) when (e is CseAirgapException || e is InvalidDataException || e is FormatException || e is IOException || e is UnauthorizedAccessException)
         {
             WriteError(ToErrorRecord(e, label));
         }
@@ -203,7 +204,7 @@ public sealed class ExpandCseArtifactCommand : PSCmdlet, ITransportParameters
     private static ErrorRecord ToErrorRecord(Exception e, string target) => e switch
     {
         UnsafeEntryException u => new ErrorRecord(u, "UnsafeArchiveEntry", ErrorCategory.SecurityError, u.Entry),
-        CseAirgap.Engine.Failures.CseAirgapException or FormatException or DigestMismatchException => RegistryErrors.ToErrorRecord(e, target),
+        CseAirgapException or FormatException or DigestMismatchException => RegistryErrors.ToErrorRecord(e, target),
         InvalidDataException => new ErrorRecord(e, "InvalidArchive", ErrorCategory.InvalidData, target),
         _ => new ErrorRecord(e, "ExpandFailed", ErrorCategory.WriteError, target),
     };

@@ -1,0 +1,225 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+
+namespace CseAirgap.Engine.Archive;
+
+/// <summary>
+/// The one gate through which extraction changes the file system. Every path is given as components under the
+/// root and walked one step at a time without following anything: each step is looked at itself (a symbolic link is
+/// seen as a link, never as what it points at), and a path that goes through a link, or a component that is empty,
+/// ".", "..", or holds a separator, is refused with <see cref="UnsafeEntryException"/> before anything is touched.
+/// So nothing an archive says can create, write, delete, link or chmod anything but a path strictly inside the root.
+/// </summary>
+public sealed class ConfinedRoot
+{
+    private readonly string _prefix;
+
+    /// <param name="root">An existing real folder (not a link), which the caller made for this extraction.</param>
+    public ConfinedRoot(string root)
+    {
+        Root = Path.GetFullPath(root);
+        if (KindOf(Root) != PathKind.Directory) throw new ArgumentException($"'{root}' is not a folder.", nameof(root));
+        _prefix = Root.EndsWith(Path.DirectorySeparatorChar.ToString(), StringComparison.Ordinal) ? Root : Root + Path.DirectorySeparatorChar;
+    }
+
+    public string Root { get; }
+
+    /// <summary>Creates the directory (and its missing parents); a file or link in its place is replaced.</summary>
+    public void CreateDirectory(IReadOnlyList<string> parts, string entry)
+    {
+        var path = Walk(parts, entry, createParents: true)!;
+        var kind = KindOf(path);
+        if (kind == PathKind.Directory) return;
+        if (kind != PathKind.Missing) RemoveTree(path);
+        Directory.CreateDirectory(path);
+    }
+
+    /// <summary>A new regular file in place of whatever was there (never opened through a link: CreateNew fails on one).</summary>
+    public Stream CreateFile(IReadOnlyList<string> parts, string entry)
+    {
+        var path = Walk(parts, entry, createParents: true)!;
+        if (KindOf(path) != PathKind.Missing) RemoveTree(path);
+        return new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920);
+    }
+
+    /// <summary>Removes a file, a link (never what it points at) or a whole directory; a missing path is fine.</summary>
+    public void Remove(IReadOnlyList<string> parts, string entry)
+    {
+        var path = Walk(parts, entry, createParents: false);
+        if (path != null && KindOf(path) != PathKind.Missing) RemoveTree(path);
+    }
+
+    /// <summary>A symbolic link in place of whatever was there. Its target is kept as written: the gate never follows it.</summary>
+    public void CreateSymbolicLink(IReadOnlyList<string> parts, string target, string entry)
+    {
+        var path = Walk(parts, entry, createParents: true)!;
+        if (KindOf(path) != PathKind.Missing) RemoveTree(path);
+        FileSystemLinks.CreateSymbolicLink(path, target);
+    }
+
+    /// <summary>A hard link written as a copy: the source must be a regular file reached without any link.</summary>
+    public void CopyFile(IReadOnlyList<string> sourceParts, IReadOnlyList<string> parts, string entry, string linkTarget)
+    {
+        var source = Walk(sourceParts, entry, createParents: false);
+        if (source == null || KindOf(source) != PathKind.File)
+            throw new UnsafeEntryException(entry, $"it is a hard link to '{linkTarget}', which is not a regular file written before it");
+        var path = Walk(parts, entry, createParents: true)!;
+        if (string.Equals(source, path, StringComparison.Ordinal)) return;
+        using var from = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 81920);
+        using var to = CreateFile(parts, entry);
+        from.CopyTo(to);
+    }
+
+    /// <summary>Sets permission bits on a file or directory; never on a link (chmod would change what it points at).</summary>
+    public bool TrySetMode(IReadOnlyList<string> parts, int mode, string entry)
+    {
+        string? path;
+        try
+        {
+            path = Walk(parts, entry, createParents: false);
+        }
+        catch (UnsafeEntryException)
+        {
+            // A later entry replaced a folder on the way by a link: the mode is for something that no longer exists.
+            return false;
+        }
+        var kind = path == null ? PathKind.Missing : KindOf(path);
+        if (kind != PathKind.File && kind != PathKind.Directory) return false;
+        FileSystemLinks.SetMode(path!, mode);
+        return true;
+    }
+
+    /// <summary>The names inside a real directory (none when it is missing or is not one).</summary>
+    public IReadOnlyList<string> ListChildren(IReadOnlyList<string> parts, string entry)
+    {
+        var path = parts.Count == 0 ? Root : Walk(parts, entry, createParents: false);
+        var names = new List<string>();
+        if (path == null || KindOf(path) != PathKind.Directory) return names;
+        foreach (var child in Directory.EnumerateFileSystemEntries(path)) names.Add(Path.GetFileName(child));
+        return names;
+    }
+
+    /// <summary>Opens a regular file for reading; a link, a folder or anything else on the way is refused.</summary>
+    public Stream OpenRegularFile(IReadOnlyList<string> parts, string entry)
+    {
+        var path = Walk(parts, entry, createParents: false);
+        var kind = path == null ? PathKind.Missing : KindOf(path);
+        if (kind == PathKind.Missing) throw new FileNotFoundException($"'{entry}' is not in the archive.", entry);
+        if (kind != PathKind.File) throw new UnsafeEntryException(entry, "it is not a regular file, and only regular files are read");
+        return new FileStream(path!, FileMode.Open, FileAccess.Read, FileShare.Read, 81920);
+    }
+
+    /// <summary>What a path under the root is, looked at itself; null when a step on the way is missing or not a folder.</summary>
+    public PathKind KindOfEntry(IReadOnlyList<string> parts, string entry)
+    {
+        var path = Walk(parts, entry, createParents: false);
+        return path == null ? PathKind.Missing : KindOf(path);
+    }
+
+    /// <summary>
+    /// The full path of the components, every step checked: an existing step must be a real directory (a link is
+    /// refused; a file is replaced by a directory when <paramref name="createParents"/>, else the path is null).
+    /// </summary>
+    private string? Walk(IReadOnlyList<string> parts, string entry, bool createParents)
+    {
+        if (parts.Count == 0) throw new UnsafeEntryException(entry, "it names the destination itself");
+        foreach (var part in parts) CheckComponent(part, entry);
+        var path = Root;
+        for (var i = 0; i < parts.Count - 1; i++)
+        {
+            path = Path.Combine(path, parts[i]);
+            switch (KindOf(path))
+            {
+                case PathKind.Directory:
+                    break;
+                case PathKind.SymbolicLink:
+                    throw new UnsafeEntryException(entry, $"it goes through the symbolic link '{string.Join("/", Take(parts, i + 1))}', which could lead outside the destination");
+                case PathKind.Missing:
+                    if (!createParents) return null;
+                    Directory.CreateDirectory(path);
+                    break;
+                default:
+                    if (!createParents) return null;
+                    File.Delete(path);
+                    Directory.CreateDirectory(path);
+                    break;
+            }
+        }
+        var full = Path.Combine(path, parts[parts.Count - 1]);
+        // Defence in depth: the components were checked one by one, so this cannot fail unless that check is broken.
+        if (!full.StartsWith(_prefix, StringComparison.Ordinal) || full.Length == _prefix.Length)
+            throw new UnsafeEntryException(entry, "it resolves outside the destination");
+        return full;
+    }
+
+    /// <summary>Refuses a component that is not a plain name.</summary>
+    public static void CheckComponent(string part, string entry)
+    {
+        if (part.Length == 0 || part == "." || part == "..")
+            throw new UnsafeEntryException(entry, $"it holds the path component '{part}', which is not a name");
+        foreach (var c in part)
+        {
+            if (c == '/' || c == '\\' || c == '\0')
+                throw new UnsafeEntryException(entry, $"the name '{part}' holds a separator");
+            if (c == ':' && !FileSystemLinks.IsUnix)
+                throw new UnsafeEntryException(entry, $"the name '{part}' holds ':', which Windows reads as a drive or a stream");
+        }
+    }
+
+    /// <summary>What is at a path, looked at itself (lstat): a link is a link, whatever it points at, even nothing.</summary>
+    public static PathKind KindOf(string path)
+    {
+        FileAttributes attributes;
+        try
+        {
+            attributes = File.GetAttributes(path);
+        }
+        catch (Exception e) when (e is FileNotFoundException || e is DirectoryNotFoundException)
+        {
+            return PathKind.Missing;
+        }
+        if ((attributes & FileAttributes.ReparsePoint) != 0) return PathKind.SymbolicLink;
+        if ((attributes & FileAttributes.Directory) != 0) return PathKind.Directory;
+        return PathKind.File;
+    }
+
+    /// <summary>
+    /// Deletes a path and, for a real directory, everything in it, never following a link (a link is unlinked).
+    /// Folders are made writable first, so a 0555 folder of an earlier extraction goes too when not running as root.
+    /// </summary>
+    public static void RemoveTree(string path)
+    {
+        switch (KindOf(path))
+        {
+            case PathKind.Missing:
+                return;
+            case PathKind.SymbolicLink:
+                if (!FileSystemLinks.IsUnix && (File.GetAttributes(path) & FileAttributes.Directory) != 0) Directory.Delete(path, recursive: false);
+                else File.Delete(path);
+                return;
+            case PathKind.Directory:
+                FileSystemLinks.SetMode(path, 0x1C0);
+                foreach (var child in new List<string>(Directory.EnumerateFileSystemEntries(path))) RemoveTree(child);
+                Directory.Delete(path, recursive: false);
+                return;
+            default:
+                File.Delete(path);
+                return;
+        }
+    }
+
+    private static IEnumerable<string> Take(IReadOnlyList<string> parts, int count)
+    {
+        for (var i = 0; i < count; i++) yield return parts[i];
+    }
+}
+
+/// <summary>What a path is, seen without following it.</summary>
+public enum PathKind
+{
+    Missing,
+    File,
+    Directory,
+    SymbolicLink,
+}
