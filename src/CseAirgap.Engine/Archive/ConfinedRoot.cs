@@ -53,6 +53,7 @@ public sealed class ConfinedRoot
     /// <summary>A symbolic link in place of whatever was there. Its target is kept as written: the gate never follows it.</summary>
     public void CreateSymbolicLink(IReadOnlyList<string> parts, string target, string entry)
     {
+        if (target.Length == 0 || target.IndexOf('\0') >= 0) throw new UnsafeEntryException(entry, "it is a symbolic link with no usable target");
         var path = Walk(parts, entry, createParents: true)!;
         if (KindOf(path) != PathKind.Missing) RemoveTree(path);
         FileSystemLinks.CreateSymbolicLink(path, target);
