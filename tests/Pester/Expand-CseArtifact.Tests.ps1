@@ -27,6 +27,103 @@ BeforeAll {
         if ($LASTEXITCODE -ne 0) { throw "building $Name failed" }
         $tar
     }
+    # Hostile archives and layers are written with python3's tarfile (an independent tar writer) from bytes made here.
+    $script:HostilePython = Join-Path $Work 'hostile.py'
+    Set-Content -Path $HostilePython -Value @'
+import hashlib, io, json, os, sys, tarfile
+
+def entry(name, kind=tarfile.REGTYPE, data=b"", mode=0o644, link=""):
+    info = tarfile.TarInfo(name)
+    info.type, info.mode, info.linkname = kind, mode, link
+    if kind == tarfile.REGTYPE:
+        info.size = len(data)
+    return info, (data if kind == tarfile.REGTYPE else None)
+
+def f(name, data=b"x", mode=0o644): return entry(name, data=data if isinstance(data, bytes) else data.encode(), mode=mode)
+def d(name, mode=0o755): return entry(name, tarfile.DIRTYPE, mode=mode)
+def l(name, target): return entry(name, tarfile.SYMTYPE, link=target)
+
+def tar(members):
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.GNU_FORMAT) as t:
+        for info, data in members:
+            t.addfile(info, io.BytesIO(data) if data is not None else None)
+    return buffer.getvalue()
+
+def sha(data): return "sha256:" + hashlib.sha256(data).hexdigest()
+
+def image(layers):
+    config = json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": [sha(x) for x in layers]}}).encode()
+    manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": sha(config), "size": len(config)},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": sha(x), "size": len(x)} for x in layers]}).encode()
+    return manifest, config
+
+# The attack of issue 12: the whiteout prefix followed by "..", i.e. "delete the parent".
+WHITEOUT_LAYERS = [tar([f("kept.txt", "kept")]), tar([f(".wh...", b"")])]
+
+def write(path, data):
+    with open(path, "wb") as out: out.write(data)
+
+command, out = sys.argv[1], sys.argv[2]
+if command == "oci-whiteout":
+    manifest, config = image(WHITEOUT_LAYERS)
+    index = json.dumps({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": sha(manifest), "size": len(manifest)}]}).encode()
+    blobs = [f("blobs/sha256/" + sha(b)[7:], b) for b in [manifest, config] + WHITEOUT_LAYERS]
+    write(out, tar([f("oci-layout", '{"imageLayoutVersion":"1.0.0"}'), f("index.json", index)] + blobs))
+elif command == "dir-whiteout":
+    manifest, config = image(WHITEOUT_LAYERS)
+    os.makedirs(out)
+    write(os.path.join(out, "version"), b"Directory Transport Version: 1.1\n")
+    write(os.path.join(out, "manifest.json"), manifest)
+    for blob in [config] + WHITEOUT_LAYERS: write(os.path.join(out, sha(blob)[7:]), blob)
+elif command == "save-link":
+    which, target = sys.argv[3], sys.argv[4]
+    if which == "manifest":
+        write(out, tar([f("real/layer.tar", tar([f("real.txt")])), l("manifest.json", target)]))
+    else:
+        write(out, tar([l("abc/layer.tar", target), f("manifest.json", '[{"Config":"c.json","RepoTags":[],"Layers":["abc/layer.tar"]}]')]))
+elif command == "host-files":
+    # What a link in an archive points at on the host: a valid layer, and a valid manifest.json naming it.
+    write(out + ".tar", tar([f("stolen.txt", "from the host")]))
+    write(out + ".json", json.dumps([{"Config": "c.json", "RepoTags": [], "Layers": [out + ".tar"]}]).encode())
+elif command == "save-late":
+    # As the Docker CLI writes a save of many layers: blobs/ sorted first, manifest.json after the 64th entry.
+    layers = [tar([f("layer%02d.txt" % i, "layer %d" % i)]) for i in range(70)]
+    names = ["blobs/sha256/" + sha(x)[7:] for x in layers]
+    members = sorted([f(n, x) for n, x in zip(names, layers)], key=lambda m: m[0].name)
+    write(out, tar(members + [f("manifest.json", json.dumps([{"Config": "c.json", "RepoTags": [], "Layers": names}]))]))
+elif command == "fs-modes":
+    write(out, tar([d("ro", 0o555), f("ro/inside.txt", "filled"), f("suid", "#!/bin/sh\n", 0o4755), d("sticky", 0o1777), f("sticky/x")]))
+else:
+    sys.exit("unknown command " + command)
+'@
+
+    function New-HostileArchive([string] $Command, [string] $Out, [string[]] $More = @()) {
+        & python3 $HostilePython $Command $Out @More
+        if ($LASTEXITCODE -ne 0) { throw "hostile.py $Command failed" }
+        $Out
+    }
+
+    function New-Canary {
+        <# A fresh parent folder for -Destination with a canary file and folder beside it, and its listing (find + sha256sum). #>
+        $parent = New-TestFolder 'beside'
+        Set-Content (Join-Path $parent 'canary.txt') 'alive'
+        New-Item -ItemType Directory (Join-Path $parent 'canary-dir') | Out-Null
+        Set-Content (Join-Path $parent 'canary-dir/inner.txt') 'inner'
+        [pscustomobject]@{ Parent = $parent; Destination = (Join-Path $parent 'dest'); Before = @(Get-TreeListing $parent) }
+    }
+
+    function Assert-Refused($Problems, $Canary, [string] $ErrorId, [string] $Category, [string] $Target) {
+        @($Problems).Count | Should -Be 1
+        $Problems[0].FullyQualifiedErrorId | Should -Be "$ErrorId,CseAirgap.PowerShell.Commands.ExpandCseArtifactCommand"
+        $Problems[0].CategoryInfo.Category | Should -Be $Category
+        if ($Target) { $Problems[0].TargetObject | Should -Be $Target }
+        # Nothing beside the destination changed, the parent is still there, and nothing was kept.
+        Test-Path -LiteralPath $Canary.Parent -PathType Container | Should -BeTrue
+        Get-Content (Join-Path $Canary.Parent 'canary.txt') | Should -Be 'alive'
+        @(Get-TreeListing $Canary.Parent) | Should -Be $Canary.Before
+    }
 }
 
 AfterAll { Remove-Item -Recurse -Force $Work -ErrorAction SilentlyContinue }
@@ -69,6 +166,8 @@ Describe 'Expand-CseArtifact' {
             Join-Path $arm.Root 'usr/lib/libbase-arm64.so' | Should -Exist
             Expand-CseArtifact -Reference $index.Reference -Destination (Join-Path $Work 'ppc') -SourceMirror $Mirror -CaCertificate $Ca -Platform linux/ppc64le -ErrorVariable problems -ErrorAction SilentlyContinue |
                 Should -BeNullOrEmpty
+            $problems[0].FullyQualifiedErrorId | Should -Be 'PlatformNotFound,CseAirgap.PowerShell.Commands.ExpandCseArtifactCommand'
+            $problems[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
             $problems[0].Exception.Message | Should -Match 'linux/amd64, linux/arm64'
         }
 
@@ -171,6 +270,110 @@ Describe 'Expand-CseArtifact' {
             $artifact = Expand-CseArtifact -Path $tar -Destination (Join-Path $Work 'device') -Verbose 4>&1 | Where-Object { $_ -isnot [Management.Automation.VerboseRecord] }
             Join-Path $artifact.Root 'kept.txt' | Should -Exist
             Join-Path $artifact.Root 'null-device' | Should -Not -Exist
+        }
+    }
+
+    Context 'Hostile input (issue 12)' {
+        It 'refuses the whiteout ".wh..." of an OCI archive and leaves the destination''s parent alone' {
+            $archive = New-HostileArchive oci-whiteout (Join-Path $Work "oci-whiteout-$(New-Guid).tar")
+            (Invoke-CseTestSkopeo inspect "oci-archive:$archive" | Out-String | ConvertFrom-Json).Layers.Count | Should -Be 2 -Because 'skopeo reads it as an OCI image'
+            $canary = New-Canary
+            Expand-CseArtifact -Path $archive -Destination $canary.Destination -ErrorVariable problems -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            Assert-Refused $problems $canary -ErrorId UnsafeArchiveEntry -Category SecurityError -Target '.wh...'
+        }
+
+        It 'refuses the whiteout ".wh..." of a layer pulled from a registry (-Reference), before keeping anything' {
+            $k8s = Assert-CseTestService 'k8s'
+            $folder = New-HostileArchive dir-whiteout (Join-Path $Work "dir-whiteout-$(New-Guid)")
+            $path = "hostile-$([Guid]::NewGuid().ToString('N').Substring(0, 8))/whiteout:1"
+            Invoke-CseTestSkopeo copy --preserve-digests --quiet @(Get-CseTestSkopeoArgs -Registry $k8s -Side dest -Credential) "dir:$folder" "docker://$($k8s.Host)/$path" | Out-Null
+            $canary = New-Canary
+            Expand-CseArtifact -Reference "registry.k8s.io/$path" -SourceMirror $Mirror -Destination $canary.Destination -ErrorVariable problems -ErrorAction SilentlyContinue |
+                Should -BeNullOrEmpty
+            Assert-Refused $problems $canary -ErrorId UnsafeArchiveEntry -Category SecurityError -Target '.wh...'
+        }
+
+        It 'refuses a docker-save <Which> that is a symbolic link to <Kind>' -TestCases @(
+            @{ Which = 'manifest'; Kind = 'a host file'; Entry = 'manifest.json' }
+            @{ Which = 'manifest'; Kind = '/dev/zero'; Entry = 'manifest.json' }
+            @{ Which = 'layer'; Kind = 'a host file'; Entry = 'abc/layer.tar' }
+            @{ Which = 'layer'; Kind = '/dev/zero'; Entry = 'abc/layer.tar' }
+        ) {
+            # The host files are valid: following the link would "work" and extract them.
+            $host_ = New-HostileArchive host-files (Join-Path $Work "host-$(New-Guid)")
+            $target = if ($Kind -eq '/dev/zero') { '/dev/zero' } elseif ($Which -eq 'manifest') { "$host_.json" } else { "$host_.tar" }
+            $archive = New-HostileArchive save-link (Join-Path $Work "save-link-$(New-Guid).tar") -More $Which, $target
+            (& tar -tvf $archive | Select-String -SimpleMatch " -> $target") | Should -Not -BeNullOrEmpty -Because 'the link is really in the archive'
+            $canary = New-Canary
+            Expand-CseArtifact -Path $archive -Destination $canary.Destination -ErrorVariable problems -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            Assert-Refused $problems $canary -ErrorId UnsafeArchiveEntry -Category SecurityError -Target $Entry
+            $problems[0].Exception.Message | Should -Match 'symbolic link'
+        }
+
+        It 'recognises a docker-save archive whose manifest.json comes after its 64th entry' {
+            $archive = New-HostileArchive save-late (Join-Path $Work "save-late-$(New-Guid).tar")
+            $names = @(& tar -tf $archive)
+            [array]::IndexOf($names, 'manifest.json') | Should -BeGreaterThan 64
+            $canary = New-Canary
+            $artifact = Expand-CseArtifact -Path $archive -Destination $canary.Destination
+            $listing = @(Get-TreeListing $artifact.Root)
+            $listing.Count | Should -Be 70
+            $listing | Where-Object { $_ -like 'blobs*' -or $_ -like 'manifest.json*' } | Should -BeNullOrEmpty
+            Get-Content (Join-Path $artifact.Root 'layer69.txt') | Should -Be 'layer 69'
+        }
+
+        It 'applies a 0555 folder''s mode after its content and drops setuid, setgid and sticky bits, saying so once' {
+            $archive = New-HostileArchive fs-modes (Join-Path $Work "fs-modes-$(New-Guid).tar")
+            & tar -tvf $archive | Select-String '^-rwsr-xr-x .* suid$' | Should -Not -BeNullOrEmpty -Because 'the archive holds a setuid file'
+            $canary = New-Canary
+            $output = Expand-CseArtifact -Path $archive -Destination $canary.Destination -Verbose 4>&1
+            $artifact = $output | Where-Object { $_ -isnot [Management.Automation.VerboseRecord] }
+            $verbose = @($output | Where-Object { $_ -is [Management.Automation.VerboseRecord] -and $_.Message -match 'setuid' })
+            $verbose.Count | Should -Be 1
+            (& stat -c '%a' (Join-Path $artifact.Root 'ro')) | Should -Be '555'
+            Get-Content (Join-Path $artifact.Root 'ro/inside.txt') | Should -Be 'filled'
+            (& stat -c '%a' (Join-Path $artifact.Root 'suid')) | Should -Be '755'
+            (& stat -c '%a' (Join-Path $artifact.Root 'sticky')) | Should -Be '777'
+            # -Force over a tree holding a 0555 folder replaces it.
+            Expand-CseArtifact -Path $archive -Destination $canary.Destination -Force | Should -Not -BeNullOrEmpty
+        }
+
+        It 'leaves a killed run''s staging folder, keeps a live run''s, and removes it once its process is gone' {
+            $canary = New-Canary
+            $good = New-HostileArchive fs-modes (Join-Path $Work "fs-good-$(New-Guid).tar")
+            # A run held in the middle: it reads a FIFO to the end (to tell its kind), makes its staging folder, then
+            # waits on the FIFO again for the bytes to apply, which never come.
+            $fifo = Join-Path $Work "held-$(New-Guid).fifo"
+            & mkfifo $fifo
+            $start = [Diagnostics.ProcessStartInfo]::new('dotnet')
+            foreach ($a in @((Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-Command',
+                    "Import-Module '$ModulePath/CseAirgap.psd1'; Expand-CseArtifact -Path '$fifo' -Destination '$($canary.Destination)'")) { $start.ArgumentList.Add($a) }
+            $start.RedirectStandardOutput = $true
+            $start.RedirectStandardError = $true
+            $held = [Diagnostics.Process]::Start($start)
+            try {
+                & timeout 120 bash -c "cat '$good' > '$fifo'"
+                $LASTEXITCODE | Should -Be 0 -Because 'the held run opened the archive'
+                # Waits on a condition (the folder the held run makes), with a deadline; no fixed sleep.
+                $deadline = [DateTime]::UtcNow.AddSeconds(120)
+                while (-not ($staging = Get-ChildItem -Force -Directory $canary.Parent -Filter '.dest.partial-*') -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+                $staging | Should -Not -BeNullOrEmpty
+                $staging.Name | Should -Match "^\.dest\.partial-$($held.Id)-\d+-[0-9a-f]{8}$"
+
+                # A concurrent run into the same destination must not take the live run's folder.
+                Expand-CseArtifact -Path $good -Destination $canary.Destination | Should -Not -BeNullOrEmpty
+                $staging.FullName | Should -Exist
+            }
+            finally {
+                $held.Kill()
+                $held.WaitForExit()
+            }
+            $staging.FullName | Should -Exist -Because 'a kill leaves the staging folder behind'
+            $output = Expand-CseArtifact -Path $good -Destination $canary.Destination -Force -Verbose 4>&1
+            $staging.FullName | Should -Not -Exist
+            $output | Where-Object { $_ -is [Management.Automation.VerboseRecord] -and $_.Message -match 'interrupted run' } | Should -HaveCount 1
+            Get-ChildItem -Force $canary.Parent -Filter '.dest*' | Should -BeNullOrEmpty
+            Get-Content (Join-Path $canary.Parent 'canary.txt') | Should -Be 'alive'
         }
     }
 
