@@ -57,12 +57,15 @@ public sealed class LayerApplier
                 continue;
             }
 
-            written.Add(string.Join("/", parts));
+            var relative = string.Join("/", parts);
+            written.Add(relative);
+            // A file or link in place of a folder of an earlier entry (rare; the lookup keeps big layers linear).
+            if (entry.Kind != TarEntryKind.Directory && _directoryModes.ContainsKey(relative)) ForgetModes(relative);
             switch (entry.Kind)
             {
                 case TarEntryKind.Directory:
                     _root.CreateDirectory(parts, entry.Name);
-                    _directoryModes[string.Join("/", parts)] = (parts, Permissions(entry));
+                    _directoryModes[relative] = (parts, Permissions(entry));
                     break;
                 case TarEntryKind.File:
                     using (var file = _root.CreateFile(parts, entry.Name))
@@ -129,7 +132,17 @@ public sealed class LayerApplier
         }
         // Checked like an entry name: ".wh." + nothing, ".", ".." or a separator names no file of this folder.
         ConfinedRoot.CheckComponent(hidden, name);
-        _root.Remove(parent.Concat(new[] { hidden }).ToArray(), name);
+        var path = parent.Concat(new[] { hidden }).ToArray();
+        _root.Remove(path, name);
+        ForgetModes(string.Join("/", path));
+    }
+
+    /// <summary>A folder deleted or replaced keeps no pending mode: a later folder of the same name has its own.</summary>
+    private void ForgetModes(string relative)
+    {
+        if (_directoryModes.Count == 0) return;
+        foreach (var key in _directoryModes.Keys.Where(k => k == relative || k.StartsWith(relative + "/", StringComparison.Ordinal)).ToList())
+            _directoryModes.Remove(key);
     }
 
     private void HideLowerContents(string name, string[] dir, HashSet<string> writtenByThisLayer)
@@ -137,7 +150,9 @@ public sealed class LayerApplier
         var prefix = dir.Length == 0 ? string.Empty : string.Join("/", dir) + "/";
         foreach (var child in _root.ListChildren(dir, name))
         {
-            if (!writtenByThisLayer.Contains(prefix + child)) _root.Remove(dir.Concat(new[] { child }).ToArray(), name);
+            if (writtenByThisLayer.Contains(prefix + child)) continue;
+            _root.Remove(dir.Concat(new[] { child }).ToArray(), name);
+            ForgetModes(prefix + child);
         }
     }
 

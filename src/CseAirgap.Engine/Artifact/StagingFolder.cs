@@ -109,6 +109,8 @@ public sealed class StagingFolder : IDisposable
                 // Not ours to inspect: it may be a live run of another user, so it stays.
                 return true;
             }
+            // The run could not read its own start: the id alone says it may still be running.
+            if (start == 0) return true;
             var actual = StartOf(process);
             // Start times are read twice from the OS clock and may differ by rounding; a reused id starts later.
             return actual == null || Math.Abs(actual.Value - start) <= 2;

@@ -72,6 +72,19 @@ public sealed class LayerApplierTests : IDisposable
     }
 
     [Fact]
+    public void AFolderDeletedByAWhiteoutDoesNotPassItsModeToALaterFolderOfTheSameName()
+    {
+        var applier = new LayerApplier(_root, null);
+        using (var lower = HostileTar.Build(w => { w.Directory("d", ReadOnlyFolder); w.File("d/x"); }))
+            applier.Apply(lower);
+        using (var upper = HostileTar.Build(w => { w.File(".wh.d", ""); w.File("d/y"); }))
+            applier.Apply(upper);
+        applier.Finish();
+        Assert.True(File.GetUnixFileMode(Path.Combine(_root, "d")).HasFlag(UnixFileMode.UserWrite));
+        Assert.Equal(new[] { "y" }, Directory.EnumerateFileSystemEntries(Path.Combine(_root, "d")).Select(Path.GetFileName).ToArray());
+    }
+
+    [Fact]
     public void AFolderReplacedByALinkIsNeverWrittenThrough()
     {
         var outside = Path.Combine(Path.GetDirectoryName(_root)!, "outside");
