@@ -96,7 +96,7 @@ public sealed class ImageArchiveExpander
     /// <summary>docker save: manifest.json lists the layer files in order.</summary>
     private static List<(string Name, Digest? Digest, long? Size)> DockerSaveLayers(ImageArchiveContents contents, string archive, out string? digest)
     {
-        using var json = JsonDocument.Parse(contents.ReadDocument("manifest.json", ContentLimits.Document));
+        using var json = ParseJson(contents.ReadDocument("manifest.json", ContentLimits.Document), archive);
         var images = json.RootElement.ValueKind == JsonValueKind.Array ? json.RootElement.EnumerateArray().ToList() : new List<JsonElement>();
         if (images.Count == 0 || images[0].ValueKind != JsonValueKind.Object || !images[0].TryGetProperty("Layers", out var layerList) || layerList.ValueKind != JsonValueKind.Array)
             throw new InvalidDataException($"The manifest.json of {archive} lists no image with layers: the archive is damaged or not a docker save archive.");
@@ -112,6 +112,18 @@ public sealed class ImageArchiveExpander
         }
         if (contents.Contains("index.json")) digest = OciManifestDigest(contents, archive);
         return layers;
+    }
+
+    private static JsonDocument ParseJson(byte[] bytes, string archive)
+    {
+        try
+        {
+            return JsonDocument.Parse(bytes);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"The manifest.json of {archive} is not JSON ({e.Message}): the archive is damaged or not a docker save archive.", e);
+        }
     }
 
     /// <summary>OCI layout: index.json, then the image manifest (the platform asked for, from an index), then its layers.</summary>

@@ -95,6 +95,14 @@ public sealed class ImageArchiveExpanderTests : IDisposable
         AssertNothingKept();
     }
 
+    [Fact]
+    public void AManifestJsonThatIsNotJsonIsInvalidData()
+    {
+        var archive = Write("notjson.tar", w => AddBytes(w, "manifest.json", Encoding.UTF8.GetBytes("[{\"Layers\": [")));
+        Assert.Throws<InvalidDataException>(() => new ImageArchiveExpander(null).Expand(archive, PlatformSelector.Default, _destination));
+        AssertNothingKept();
+    }
+
     [Theory]
     [InlineData("sha256:../../../../dev/zero")]
     [InlineData("sha256:../../../X")]
