@@ -50,8 +50,10 @@ public sealed class StagingFolderTests : IDisposable
     /// <summary>The id and start of a process that has ended.</summary>
     private static (int Pid, long Start) EndedProcess()
     {
-        using var process = Process.Start(new ProcessStartInfo("true") { UseShellExecute = false })!;
+        // cat runs until its input closes: its start is read while it surely lives, then it ends.
+        using var process = Process.Start(new ProcessStartInfo("cat") { UseShellExecute = false, RedirectStandardInput = true })!;
         var start = new DateTimeOffset(process.StartTime.ToUniversalTime()).ToUnixTimeSeconds();
+        process.StandardInput.Close();
         process.WaitForExit();
         return (process.Id, start);
     }
