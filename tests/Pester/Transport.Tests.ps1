@@ -152,6 +152,24 @@ Describe 'The registry transport' {
             ((Get-BlobGets (Get-CseTestHostileLog $Hostile)) | Measure-Object Count -Maximum).Maximum | Should -Be 5
         }
 
+        It 'fails an upload the destination stops taking, in about the stall timeout per attempt, as RegistryTimeout' {
+            $source = Assert-CseTestService 'source'
+            $target = Assert-CseTestService 'http'
+            $payload = Get-TestFixture -Like '*/cse-bench-payload:*'
+            $script:Hostile = Start-CseTestHostileRegistry -Registry $target -Mode upload-stall -NoAuth
+            $clock = [Diagnostics.Stopwatch]::StartNew()
+            $result = $payload.Reference | Publish-CseDependency -Registry "$($Hostile.Base)/t$([Guid]::NewGuid().ToString('N').Substring(0, 10))" `
+                -SourceMirror $Mirror -CaCertificate $Ca -StallTimeoutSec 2 -ErrorVariable problems -ErrorAction SilentlyContinue
+            $clock.Stop()
+            $result.Status | Should -Be 'Failed'
+            $problems[0].FullyQualifiedErrorId | Should -BeLike 'RegistryTimeout,*'
+            # Where it waited depends on socket buffers: the registry not taking more bytes, or not answering once all went.
+            $problems[0].Exception.Message | Should -Match 'take the next bytes of the upload|the answer to the upload'
+            $problems[0].Exception.Message | Should -Match ([regex]::Escape($Hostile.Host))
+            $clock.Elapsed.TotalSeconds | Should -BeLessThan 120 -Because 'each of the 5 attempts ends 2 s after the registry stopped reading'
+            @((Get-CseTestHostileLog $Hostile) | Where-Object { $_.Method -eq 'PUT' -and $_.Path -match '/blobs/uploads/' }).Count | Should -BeLessOrEqual 5
+        }
+
         It 'stops a catalog whose pages link back to each other, after two pages' {
             $k8s = Assert-CseTestService 'k8s'
             $script:Hostile = Start-CseTestHostileRegistry -Registry $k8s -Mode self-link -NoAuth

@@ -18,6 +18,7 @@ namespace CseAirgap.TestServer;
 ///   lying-location  upload sessions get a Location on the other origin (which passes uploads on)
 ///   http-realm      Bearer auth whose token realm is plain HTTP on the other origin (run with TLS on the main port)
 ///   stall           blob GETs send their headers and 1 KiB, then nothing (the first --count of them; all by default)
+///   upload-stall    blob uploads (PUT, PATCH with a body) are never read: the registry stops taking bytes
 ///   503-forever     blob GETs answer 503 without Retry-After
 ///   429-storm       for --storm-seconds from the first request, --rate (default 0.4) of requests answer 429 Retry-After: 1,
 ///                   drawn from a Random seeded with --seed
@@ -119,6 +120,9 @@ internal sealed class HostileRegistry(Options options)
             case "redirect" when isBlobGet:
                 response.StatusCode = 307;
                 response.Headers.Location = $"{Other}/storage{path}?X-Signature=presigned";
+                return;
+            case "upload-stall" when (HttpMethods.IsPut(request.Method) || HttpMethods.IsPatch(request.Method)) && request.ContentLength > 0:
+                await Task.Delay(Timeout.Infinite, context.RequestAborted);
                 return;
             case "503-forever" when isBlobGet:
                 response.StatusCode = 503;

@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.IO;
 using System.Net;
 using System.Net.Http;
 using System.Security.Authentication;
@@ -171,23 +172,24 @@ public sealed partial class RegistryClient
     }
 
     /// <summary>
-    /// Sends one request; when it can be sent again (no streamed body), its answer must begin within the stall timeout,
-    /// connecting included. A streamed upload's answer comes only after the whole body: no clock on it.
+    /// Sends one request, every silence bounded by the stall timeout: connecting and the answer; for an upload, each
+    /// write of its body (the registry must keep taking bytes) and then the answer. The source of an upload has its
+    /// own stall timeout and is not counted against the registry.
     /// </summary>
     private async Task<HttpResponseMessage> SendTimedAsync(HttpRequestMessage request, bool timed, CancellationToken ct)
     {
-        if (!timed) return await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
-        using var timer = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timer.CancelAfter(_options.StallTimeout);
+        using var watchdog = new TransferWatchdog(_options.StallTimeout, ct);
+        if (!timed && request.Content != null) request.Content = new TransferWatchdog.WatchedContent(request.Content, watchdog);
         try
         {
-            return await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timer.Token).ConfigureAwait(false);
+            return await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, watchdog.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException e) when (!ct.IsCancellationRequested && timer.IsCancellationRequested)
+        catch (Exception e) when (watchdog.Fired(ct) && (e is OperationCanceledException || e is HttpRequestException || e is IOException))
         {
             var host = RegistryOrigin.HostKey(request.RequestUri!);
             throw new RegistryException(RegistryErrorKind.Timeout, host,
-                $"{host} did not answer {request.Method} {request.RequestUri!.AbsolutePath} within {_options.StallTimeout.TotalSeconds:0.#} s (connecting included; -StallTimeoutSec sets the limit).", e);
+                $"{host} kept {request.Method} {request.RequestUri!.AbsolutePath} waiting for more than {_options.StallTimeout.TotalSeconds:0.#} s " +
+                $"(waiting for {watchdog.Waiting}; -StallTimeoutSec sets the limit).", e) { TransferMayRestart = !timed };
         }
     }
 

@@ -267,6 +267,40 @@ public sealed class TransportTests
     }
 
     [Fact]
+    public async Task AnUploadTheRegistryStopsTakingFailsAfterTheStallTimeoutAndMayRestart()
+    {
+        var handler = new StalledReceiver();
+        var client = Client(handler, configure: o => o.StallTimeout = TimeSpan.FromMilliseconds(300));
+        var body = new MemoryStream(new byte[1024 * 1024]);
+        var clock = Stopwatch.StartNew();
+        var error = await FailsAsync(() => client.UploadBlobAsync(new Uri("http://registry.test:5000/v2/lib/app/blobs/uploads/1"), "lib/app", Blob, body.Length, body, CancellationToken.None));
+        Assert.Equal("RegistryTimeout", error.ErrorId);
+        Assert.Contains("take the next bytes of the upload", error.Message);
+        Assert.True(error.TransferMayRestart);
+        Assert.True(RetryPolicy.IsWorthRetryingTransfer(error));
+        Assert.InRange(clock.Elapsed.TotalSeconds, 0.25, 10);
+    }
+
+    /// <summary>A registry that takes the first bytes of an upload and then stops reading.</summary>
+    private sealed class StalledReceiver : HttpMessageHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            await request.Content!.CopyToAsync(new StallingStream());
+            return new HttpResponseMessage(HttpStatusCode.Created);
+        }
+
+        private sealed class StallingStream : MemoryStream
+        {
+            public override async Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+            {
+                if (Length > 0) await Task.Delay(Timeout.Infinite, cancellationToken);
+                await base.WriteAsync(buffer, offset, count, cancellationToken);
+            }
+        }
+    }
+
+    [Fact]
     public async Task AManifestDeclaredLargerThan4MiBIsRefusedBeforeItIsRead()
     {
         var endless = new EndlessStream();
