@@ -21,6 +21,8 @@ public sealed partial class RegistryClient
     /// <summary>
     /// Sends a request built fresh for every attempt, authenticating as the registry asks. <paramref name="retry"/>
     /// = false for streaming bodies, which cannot be sent twice: their failures are left to the transfer layer.
+    /// Everything else is safe to repeat: GET, HEAD, DELETE, a manifest PUT (the same bytes under the same name), and
+    /// the bodiless POSTs that open an upload session or ask for a mount (a session left unused expires on its own).
     /// The answer is returned as soon as its headers are in; its body is read through the stall timeout.
     /// </summary>
     internal Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> create, RegistryScope scope, string target, CancellationToken ct, bool retry = true) =>
