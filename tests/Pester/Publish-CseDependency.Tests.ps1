@@ -275,7 +275,10 @@ Describe 'Publish-CseDependency' {
             $script:Proxy = Start-CseTestFaultProxy -Registry $source -Fault 'slow' -Count 1
             $base = New-TestBase $target
             $ps = [PowerShell]::Create()
-            $null = $ps.AddCommand('Import-Module').AddArgument((Join-Path $ModulePath 'CseAirgap.psd1')).AddStatement()
+            # The module is imported first, on its own: a batch of two statements left running after Stop() can touch
+            # the runspace from a pool thread once it is closed, which kills the whole test process.
+            $null = $ps.AddCommand('Import-Module').AddArgument((Join-Path $ModulePath 'CseAirgap.psd1')).Invoke()
+            $ps.Commands.Clear()
             $null = $ps.AddCommand('Publish-CseDependency').AddParameter('Dependency', $fixture.Reference).AddParameter('Registry', $base).AddParameter('SourceMirror', $Proxy.Url).AddParameter('CaCertificate', $Ca)
             $null = $ps.BeginInvoke()
             try {
@@ -420,7 +423,10 @@ Describe 'Publish-CseDependency' {
             $target = Assert-CseTestService 'http'
             $fixture = Get-TestFixture -Like '*/tkg/kube-rbac-proxy:*'
             $ps = [PowerShell]::Create()
-            $null = $ps.AddCommand('Import-Module').AddArgument((Join-Path $ModulePath 'CseAirgap.psd1')).AddStatement()
+            # The module is imported first, on its own: a batch of two statements left running after Stop() can touch
+            # the runspace from a pool thread once it is closed, which kills the whole test process.
+            $null = $ps.AddCommand('Import-Module').AddArgument((Join-Path $ModulePath 'CseAirgap.psd1')).Invoke()
+            $ps.Commands.Clear()
             $null = $ps.AddCommand('Publish-CseDependency').AddParameter('Dependency', $fixture.Reference).AddParameter('Registry', (New-TestBase $target)).AddParameter('SourceMirror', $Mirror).AddParameter('CaCertificate', $Ca)
             $output = $ps.Invoke()
             $output.Status | Should -Be 'Copied'
