@@ -130,12 +130,24 @@ public sealed class TransportTests
         Assert.Equal(new RetryPolicy().MaxAttempts, attempts);
     }
 
-    private sealed class ThrowingHandler(Action onSend) : HttpMessageHandler
+    [Fact]
+    public async Task ANameThatDoesNotResolveFailsAtOnce()
+    {
+        var attempts = 0;
+        var handler = new ThrowingHandler(() => Interlocked.Increment(ref attempts),
+            new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.HostNotFound));
+        var error = await FailsAsync(() => Client(handler).PingAsync(CancellationToken.None));
+        Assert.Equal("RegistryUnreachable", error.ErrorId);
+        Assert.False(RetryPolicy.IsWorthRetryingTransfer(error));
+        Assert.Equal(1, attempts);
+    }
+
+    private sealed class ThrowingHandler(Action onSend, Exception? cause = null) : HttpMessageHandler
     {
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             onSend();
-            throw new HttpRequestException("Connection refused", new IOException("refused"));
+            throw new HttpRequestException("Connection refused", cause ?? new IOException("refused"));
         }
     }
 
