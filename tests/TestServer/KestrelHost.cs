@@ -51,9 +51,13 @@ internal static class KestrelHost
             }
         });
         await app.StartAsync(stop);
-        try { await Task.Delay(Timeout.Infinite, stop); }
+        // SIGTERM reaches the host (its console lifetime) before ProcessExit: either ends the wait.
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(stop, app.Lifetime.ApplicationStopping);
+        try { await Task.Delay(Timeout.Infinite, ended.Token); }
         catch (OperationCanceledException) { }
-        await app.StopAsync(CancellationToken.None);
+        // Requests held open on purpose (stalls) must not keep a stopping server alive.
+        using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        await app.StopAsync(grace.Token);
     }
 
     /// <summary>A PEM certificate and key (the run's server certificate) for a TLS port.</summary>
