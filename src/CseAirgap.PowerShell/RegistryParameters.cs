@@ -2,7 +2,7 @@ using System;
 using System.Collections;
 using System.Collections.Generic;
 using System.Management.Automation;
-using CseAirgap.Engine.Copy;
+using CseAirgap.Engine.Images;
 using CseAirgap.Engine.Registry;
 
 namespace CseAirgap.PowerShell;
@@ -44,9 +44,6 @@ internal static class RegistryParameters
             options.Retry.Budget = TimeSpan.FromSeconds(t.RetryBudgetSec);
             options.StallTimeout = TimeSpan.FromSeconds(t.StallTimeoutSec);
         }
-        // For registries behind a proxy that caps request bodies below what a 413 fallback would find.
-        if (long.TryParse(Environment.GetEnvironmentVariable("CSEAIRGAP_CHUNKED_UPLOAD_THRESHOLD"), out var threshold) && threshold > 0)
-            options.ChunkedUploadThreshold = threshold;
         return options;
     }
 

@@ -193,9 +193,7 @@ Describe 'Publish-CseDependency' {
         It 'uploads a 100 MB layer in chunks when asked to, and the digest survives' {
             $target = Assert-CseTestService 'token'
             $fixture = Get-TestFixture -Like '*/cse-bench-payload:*'
-            $env:CSEAIRGAP_CHUNKED_UPLOAD_THRESHOLD = 16MB
-            try { $result = Publish-Fixture -Like $fixture.Reference -Base (New-TestBase $target) }
-            finally { Remove-Item Env:CSEAIRGAP_CHUNKED_UPLOAD_THRESHOLD }
+            $result = Publish-Fixture -Like $fixture.Reference -Base (New-TestBase $target) -Extra @{ ChunkedUploadThreshold = 16MB }
             $result.Status | Should -Be 'Copied'
             $result.BytesCopied | Should -Be ($fixture.Blobs | Measure-Object Size -Sum).Sum
             $folder = Copy-SkopeoImage -Registry $target -Reference $result.Destination

@@ -4,7 +4,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using System.IO;
-using CseAirgap.Engine.Copy;
+using CseAirgap.Engine.Images;
 using CseAirgap.Engine.Plugins;
 using CseAirgap.Engine.Registry;
 using CseAirgap.Engine.Tkg;

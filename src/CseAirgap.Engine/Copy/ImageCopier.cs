@@ -1,52 +1,55 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using CseAirgap.Engine.Images;
+using CseAirgap.Engine.Imgpkg;
 using CseAirgap.Engine.Registry;
-using CseAirgap.Engine.Tkg;
 
 namespace CseAirgap.Engine.Copy;
 
 /// <summary>
-/// Copies images into one destination registry, never leaving a tag that points at something incomplete:
-/// blobs first (each verified), then platform manifests by digest, then the top manifest under its tag.
-/// A blob needed by several images is sent once and mounted into the other repositories.
+/// Copies images into one destination (a registry, an OCI layout folder or tar), never leaving a tag that points at
+/// something incomplete: a bundle's locked images first, then blobs (each verified), then platform manifests by
+/// digest, then the top manifest under its tag. Each blob is sent once per run and mounted where the destination can.
 /// </summary>
 public sealed class ImageCopier
 {
-    private readonly RegistryClient _destination;
-    private readonly SemaphoreSlim _transfers;
+    private readonly IImageDestination _destination;
     private readonly RetryPolicy _retry;
     private readonly Action<string>? _log;
-
-    // digest -> the destination repository that received it first in this run.
-    private readonly ConcurrentDictionary<string, Lazy<Task<string>>> _placements = new();
-
     private readonly Func<ImageReference, IImageSource>? _lockSources;
+    private readonly SemaphoreSlim _transfers;
+
+    // (blob store, digest): completes once the blob is in that store, and only then. Every image that needs the
+    // blob there awaits it before writing a manifest, so no manifest goes out ahead of a blob it names.
+    private readonly OncePerKey<(string Store, string Digest), bool> _present = new();
+
+    // digest -> the store its first upload of the run went into; other stores mount from there once it is complete.
+    private readonly OncePerKey<string, string> _firstUpload = new();
 
     /// <param name="lockSources">Where to read the images an imgpkg bundle's lock names; null to copy bundles as plain images.</param>
-    public ImageCopier(RegistryClient destination, int maxBlobTransfers, RetryPolicy retry, Action<string>? log, Func<ImageReference, IImageSource>? lockSources = null)
+    public ImageCopier(IImageDestination destination, RetryPolicy retry, Action<string>? log, Func<ImageReference, IImageSource>? lockSources = null)
     {
-        _lockSources = lockSources;
         _destination = destination;
-        _transfers = new SemaphoreSlim(Math.Max(1, maxBlobTransfers));
         _retry = retry;
         _log = log;
+        _lockSources = lockSources;
+        _transfers = new SemaphoreSlim(Math.Max(1, destination.MaxParallelBlobs));
     }
 
     /// <summary>Copies every job, <paramref name="throttleLimit"/> images at a time; each outcome is reported as soon as it is known.</summary>
     public async Task RunAsync(IReadOnlyList<ImageCopyJob> jobs, int throttleLimit, CopyProgress progress, Action<ImageCopyOutcome> onOutcome, CancellationToken ct)
     {
         // One token request per registry for many repositories, instead of one per repository and end.
-        var destinationReady = _destination.PrepareTokensAsync(jobs.Select(j => RegistryScope.Push(j.Destination.Repository)), ct);
+        var destinationReady = _destination.PrepareAsync(jobs.Select(j => j.Destination).ToList(), ct);
         await Task.WhenAll(jobs.Select(j => j.From).OfType<RegistryImageSource>().GroupBy(s => s.Client)
-            .Select(g => g.Key.PrepareTokensAsync(g.Select(s => RegistryScope.Pull(s.Fetch.Repository)), ct))
+            .Select(g => (Task)g.Key.PrepareTokensAsync(g.Select(s => RegistryScope.Pull(s.Fetch.Repository)), ct))
             .Concat(new[] { destinationReady })).ConfigureAwait(false);
         var unusable = await destinationReady.ConfigureAwait(false);
-        if (unusable != null && (unusable.Kind == RegistryErrorKind.Unreachable || unusable.Kind == RegistryErrorKind.CertificateUntrusted))
+        if (unusable != null)
         {
             // No image can land: say so once per image now, rather than after every image's own retries.
             foreach (var job in jobs)
@@ -58,7 +61,7 @@ public sealed class ImageCopier
         }
 
         using var images = new SemaphoreSlim(Math.Max(1, throttleLimit));
-        var running = jobs.Select(async job =>
+        await Task.WhenAll(jobs.Select(async job =>
         {
             await images.WaitAsync(ct).ConfigureAwait(false);
             try
@@ -71,8 +74,9 @@ public sealed class ImageCopier
             {
                 images.Release();
             }
-        }).ToList();
-        await Task.WhenAll(running).ConfigureAwait(false);
+        })).ConfigureAwait(false);
+        ct.ThrowIfCancellationRequested();
+        _destination.Complete();
     }
 
     public async Task<ImageCopyOutcome> CopyAsync(ImageCopyJob job, CopyProgress progress, CancellationToken ct)
@@ -82,22 +86,19 @@ public sealed class ImageCopier
         string? digest = null;
         try
         {
-            var destRepo = job.Destination.Repository;
             // Both ends at once: on a re-run this pair is all the work an image needs.
             var fetching = job.From.GetTopManifestAsync(ct);
-            var checking = _destination.HeadManifestAsync(destRepo, job.Destination.ManifestReference, RegistryScope.Push(destRepo), ct);
+            var checking = _destination.ManifestDigestAsync(job.Destination, ct);
             await Task.WhenAll(fetching, checking).ConfigureAwait(false);
             var top = await fetching.ConfigureAwait(false);
-            var present = await checking.ConfigureAwait(false);
             digest = top.Digest;
-            var isBundle = _lockSources != null && !top.IsIndex &&
-                           (await ImageFiles.LabelsAsync(job.From, top, ct).ConfigureAwait(false)).ContainsKey(ImagesLock.BundleLabel);
-            if (present == top.Digest)
+            var isBundle = _lockSources != null && await ImgpkgBundle.IsBundleAsync(job.From, top, ct).ConfigureAwait(false);
+            if (await checking.ConfigureAwait(false) == top.Digest)
                 return new ImageCopyOutcome(job, CopyStatus.AlreadyPresent, digest, 0, 0, clock.Elapsed, top.Children.Count, null, isBundle);
 
-            // A bundle's images go first, into the bundle's own repository (imgpkg's relocation rule), so the bundle
-            // is never tagged before everything it names is there.
-            var bundleImages = isBundle ? await CopyBundleImagesAsync(job, top, tally, progress, ct).ConfigureAwait(false) : 0;
+            // A bundle's images go first (into the bundle's own repository in a registry, imgpkg's relocation rule),
+            // so the bundle is never tagged before everything it names is there.
+            var locked = isBundle ? await CopyBundleImagesAsync(job, top, tally, progress, ct).ConfigureAwait(false) : new List<(LockedImage, ImageCopyOutcome)>();
 
             var children = await CollectChildrenAsync(job.From, top, ct).ConfigureAwait(false);
             var blobs = new[] { top }.Concat(children).SelectMany(m => m.Blobs)
@@ -107,11 +108,14 @@ public sealed class ImageCopier
             await Task.WhenAll(blobs.Select(b => EnsureBlobAsync(job, b, tally, progress, ct))).ConfigureAwait(false);
 
             // Children were collected deepest first, so every manifest is written after what it points at.
+            var wrote = false;
             foreach (var child in children)
-                await _destination.PutManifestAsync(destRepo, child.Digest, child, ct).ConfigureAwait(false);
-            await _destination.PutManifestAsync(destRepo, job.Destination.ManifestReference, top, ct).ConfigureAwait(false);
-            if (isBundle) await _destination.PutManifestAsync(destRepo, ImgpkgTag(top.Digest), top, ct).ConfigureAwait(false);
-            return new ImageCopyOutcome(job, CopyStatus.Copied, digest, tally.Copied, tally.Reused, clock.Elapsed, top.Children.Count, null, isBundle, bundleImages);
+                wrote |= await _destination.PutManifestAsync(job.Destination, child.Digest, child, ct).ConfigureAwait(false);
+            wrote |= await _destination.PutManifestAsync(job.Destination, job.Destination.ManifestReference, top, ct).ConfigureAwait(false);
+            if (isBundle) await _destination.RecordBundleAsync(job.Destination, top, locked.Select(l => l.Item1).ToList(), ct).ConfigureAwait(false);
+            var status = wrote || tally.Copied > 0 ? CopyStatus.Copied : CopyStatus.AlreadyPresent;
+            return new ImageCopyOutcome(job, status, digest, tally.Copied, tally.Reused, clock.Elapsed, top.Children.Count, null, isBundle,
+                locked.Sum(l => 1 + l.Item2.BundleImages));
         }
         catch (Exception e) when (!(e is OperationCanceledException && ct.IsCancellationRequested))
         {
@@ -119,25 +123,21 @@ public sealed class ImageCopier
         }
     }
 
-    /// <summary>The tag imgpkg gives every image it relocates: sha256-&lt;hex&gt;.imgpkg.</summary>
-    public static string ImgpkgTag(string digest) => digest.Replace(':', '-') + ".imgpkg";
-
-    private async Task<int> CopyBundleImagesAsync(ImageCopyJob bundle, ManifestDocument top, ByteTally tally, CopyProgress progress, CancellationToken ct)
+    private async Task<List<(LockedImage, ImageCopyOutcome)>> CopyBundleImagesAsync(ImageCopyJob bundle, ManifestDocument top, ByteTally tally, CopyProgress progress, CancellationToken ct)
     {
         var locked = await ImagesLock.ReadAsync(bundle.From, top, bundle.Source.ToString(), ct).ConfigureAwait(false);
-        _log?.Invoke($"{bundle.Source} is an imgpkg bundle of {locked.Count} images; copying them into {bundle.Destination.Registry}/{bundle.Destination.Repository} first.");
-        var outcomes = await Task.WhenAll(locked.Select(image => CopyAsync(new ImageCopyJob(image, _lockSources!(image),
-            new ImageReference(bundle.Destination.Registry, bundle.Destination.Repository, ImgpkgTag(image.Digest!), null)), progress, ct))).ConfigureAwait(false);
+        _log?.Invoke($"{bundle.Source} is an imgpkg bundle of {locked.Count} images; copying them first.");
+        var outcomes = await Task.WhenAll(locked.Select(image => CopyAsync(
+            new ImageCopyJob(image, _lockSources!(image), _destination.LockedImageDestination(bundle.Destination, image)), progress, ct))).ConfigureAwait(false);
         var failed = outcomes.FirstOrDefault(o => o.Status == CopyStatus.Failed);
         if (failed != null)
-            throw new RegistryException(RegistryErrorKind.NotFound, bundle.Source.ToString(),
-                $"The bundle {bundle.Source} was not tagged: its image {failed.Job.Source} could not be copied ({failed.Error?.Message})", failed.Error);
+            throw new BundleImageFailedException(bundle.Source.ToString(), failed.Job.Source.ToString(), failed.Error!);
         foreach (var o in outcomes)
         {
             tally.AddCopied(o.BytesCopied);
             tally.AddReusedQuietly(o.BytesReused);
         }
-        return outcomes.Sum(o => 1 + o.BundleImages);
+        return outcomes.Select(o => (new LockedImage(o.Job.Source, o.IsBundle), o)).ToList();
     }
 
     /// <summary>Every manifest below an index, deepest first, so each is written after what it points at.</summary>
@@ -154,54 +154,53 @@ public sealed class ImageCopier
         return result;
     }
 
+    /// <summary>Returns once the blob is in the store this image's manifests go to, however it got there.</summary>
     private async Task EnsureBlobAsync(ImageCopyJob job, Descriptor blob, ByteTally tally, CopyProgress progress, CancellationToken ct)
     {
-        var destRepo = job.Destination.Repository;
-        var mine = new Lazy<Task<string>>(() => PlaceAsync(job, blob, tally, progress, ct));
-        var placement = _placements.GetOrAdd(blob.Digest, mine);
+        var store = _destination.BlobStoreOf(job.Destination.Repository);
+        var (sent, mine) = await _present.RunAsync((store, blob.Digest.Value), () => PlaceAsync(job, store, blob, progress, ct)).ConfigureAwait(false);
+        // The image whose placement sent the bytes counts them; every other image that needs the blob there reuses them.
+        if (mine && sent) tally.AddCopied(blob.Size);
+        else tally.AddReused(blob.Size, progress);
+    }
+
+    /// <summary>Puts one blob into one store; true when its bytes were sent (not found there, not mounted).</summary>
+    private async Task<bool> PlaceAsync(ImageCopyJob job, string store, Descriptor blob, CopyProgress progress, CancellationToken ct)
+    {
+        if (await _destination.HasBlobAsync(store, blob, ct).ConfigureAwait(false)) return false;
+        if (!_destination.CanMount)
+        {
+            await SendAsync(job, store, blob, progress, ct).ConfigureAwait(false);
+            return true;
+        }
         string holder;
         try
         {
-            holder = await placement.Value.ConfigureAwait(false);
+            var (first, mine) = await _firstUpload.RunAsync(blob.Digest.Value, async () =>
+            {
+                await SendAsync(job, store, blob, progress, ct).ConfigureAwait(false);
+                return store;
+            }).ConfigureAwait(false);
+            if (mine) return true;
+            holder = first;
         }
-        catch when (ReferenceEquals(placement, mine))
+        catch (Exception e) when (!(e is OperationCanceledException))
         {
-            // Let a later image try this blob afresh rather than inherit our failure.
-            _placements.TryRemove(blob.Digest, out _);
-            throw;
+            // The first upload (another image's) failed: this image tries the blob itself.
+            _log?.Invoke($"{job.Source}: {blob.Digest} did not arrive for another image ({e.Message}); sending it for this one.");
+            await SendAsync(job, store, blob, progress, ct).ConfigureAwait(false);
+            return true;
         }
-        if (ReferenceEquals(placement, mine)) return;
-        if (holder == destRepo)
-        {
-            tally.AddReused(blob.Size, progress);
-            return;
-        }
-        var (mounted, session) = await _destination.TryMountBlobAsync(destRepo, blob.Digest, holder, ct).ConfigureAwait(false);
-        if (mounted)
-        {
-            tally.AddReused(blob.Size, progress);
-            return;
-        }
-        _log?.Invoke($"{_destination.Address.Host} would not mount {blob.Digest} from {holder} into {destRepo}; uploading it.");
-        await UploadAsync(job, blob, session, tally, progress, ct).ConfigureAwait(false);
+        // The holder's upload has completed: only now is there something to mount.
+        if (await _destination.TryMountBlobAsync(store, blob, holder, ct).ConfigureAwait(false)) return false;
+        _log?.Invoke($"{_destination.Location} would not mount {blob.Digest} from {holder} into {store}; uploading it.");
+        await SendAsync(job, store, blob, progress, ct).ConfigureAwait(false);
+        return true;
     }
 
-    private async Task<string> PlaceAsync(ImageCopyJob job, Descriptor blob, ByteTally tally, CopyProgress progress, CancellationToken ct)
+    /// <summary>Streams one blob from the source into the destination, verified on the way; a failed attempt starts afresh.</summary>
+    private async Task SendAsync(ImageCopyJob job, string store, Descriptor blob, CopyProgress progress, CancellationToken ct)
     {
-        var destRepo = job.Destination.Repository;
-        var size = await _destination.HeadBlobAsync(destRepo, blob.Digest, RegistryScope.Push(destRepo), ct).ConfigureAwait(false);
-        // Present means present with the right size (a registry that answers without Content-Length is taken at its word).
-        if (size != null && (size == blob.Size || size < 0))
-            tally.AddReused(blob.Size, progress);
-        else
-            await UploadAsync(job, blob, null, tally, progress, ct).ConfigureAwait(false);
-        return destRepo;
-    }
-
-    /// <summary>Streams one blob from source to destination, verified on the way; a failed attempt restarts with a new session.</summary>
-    private async Task UploadAsync(ImageCopyJob job, Descriptor blob, Uri? session, ByteTally tally, CopyProgress progress, CancellationToken ct)
-    {
-        var destRepo = job.Destination.Repository;
         long sent = 0;
         try
         {
@@ -212,22 +211,25 @@ public sealed class ImageCopier
                 try
                 {
                     sent = 0;
-                    var location = session ?? await _destination.StartUploadAsync(destRepo, ct).ConfigureAwait(false);
-                    session = null;
-                    var body = await job.From.OpenBlobAsync(blob, ct).ConfigureAwait(false);
-                    using var verified = new VerifyingStream(body, blob.Digest, blob.Size, n =>
+                    await _destination.WriteBlobAsync(store, blob, async token =>
                     {
-                        sent += n;
-                        progress.AddCopied(n);
-                    });
-                    await _destination.UploadBlobAsync(location, destRepo, blob.Digest, blob.Size, verified, ct).ConfigureAwait(false);
+                        var body = await job.From.OpenBlobAsync(blob, token).ConfigureAwait(false);
+                        return new VerifyingStream(body, blob.Digest, blob.Size, n =>
+                        {
+                            sent += n;
+                            progress.AddCopied(n);
+                        });
+                    }, ct).ConfigureAwait(false);
                     return true;
                 }
                 finally
                 {
                     _transfers.Release();
                 }
-            }, RetryPolicy.IsWorthRetryingTransfer, (e, attempt, delay) =>
+            },
+            // A tar that failed midway holds half an entry: nothing may be appended, so no retry there.
+            e => RetryPolicy.IsWorthRetryingTransfer(e) && _destination.CanWriteMore,
+            (e, attempt, delay) =>
             {
                 progress.AddCopied(-sent);
                 _log?.Invoke($"{job.Source}: blob {blob.Digest} failed ({e.Message}); restarting it in {delay.TotalMilliseconds:0} ms (attempt {attempt + 1} of {_retry.MaxAttempts}).");
@@ -237,14 +239,13 @@ public sealed class ImageCopier
         {
             progress.AddCopied(-sent);
             throw new RegistryException(RegistryErrorKind.DigestMismatch, job.Source.ToString(),
-                $"The blob {blob.Digest} of {job.Source} arrived corrupt ({m.Message}) {_retry.MaxAttempts} times; nothing was tagged. Check the source or any proxy in between.", m);
+                $"The blob {blob.Digest} of {job.Source} arrived corrupt ({m.Message}); it was not kept and nothing was tagged. Check the source or any proxy in between.", m);
         }
         catch (Exception e) when (!(e is OperationCanceledException))
         {
             progress.AddCopied(-sent);
             throw;
         }
-        tally.AddCopied(blob.Size);
     }
 
     private sealed class ByteTally

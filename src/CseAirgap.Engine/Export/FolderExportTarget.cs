@@ -1,53 +1,62 @@
 using System;
-using System.Collections.Generic;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
+using CseAirgap.Engine.Failures;
 using CseAirgap.Engine.Registry;
 
 namespace CseAirgap.Engine.Export;
 
 /// <summary>
 /// An OCI image layout in a folder. Each blob is written under a temporary name and renamed only once its digest
-/// has been checked, so a crash never leaves a wrong blob under a right name; a re-run finds what is there.
+/// has been checked, so a crash never leaves a wrong blob under a right name; a re-run finds what is there and
+/// removes what interrupted runs left behind.
 /// </summary>
-public sealed class FolderExportTarget : IExportTarget
+public sealed class FolderExportTarget : LayoutDestination
 {
     private readonly string _root;
-    private readonly Dictionary<string, LayoutImage> _images = new(StringComparer.Ordinal);
 
-    public FolderExportTarget(string root)
+    /// <param name="log">Hears of the leftovers of interrupted runs that were removed.</param>
+    public FolderExportTarget(string root, Action<string>? log = null) : base(Path.GetFullPath(root))
     {
         _root = Path.GetFullPath(root);
-        Directory.CreateDirectory(Path.Combine(_root, "blobs", "sha256"));
+        foreach (var folder in OciLayoutFormat.BlobFolders) Directory.CreateDirectory(Path.Combine(_root, folder));
+        var removed = PartialFiles.RemoveStale(_root, OciLayoutFormat.BlobFolders);
+        if (removed > 0) log?.Invoke($"{_root}: removed {removed} unfinished files left by interrupted exports.");
         var index = Path.Combine(_root, OciLayoutFormat.IndexFile);
         // A re-run keeps what earlier runs recorded.
         if (File.Exists(index))
-            foreach (var image in OciLayoutFormat.ReadIndex(File.ReadAllBytes(index), _root)) _images[image.Reference] = image;
+            foreach (var image in OciLayoutFormat.ReadIndex(ExportFiles.ReadAll(_root, OciLayoutFormat.IndexFile, ContentLimits.Document, "index.json"), _root)) Remember(image);
         File.WriteAllBytes(Path.Combine(_root, OciLayoutFormat.LayoutFile), OciLayoutFormat.LayoutBytes);
     }
 
-    public int MaxParallelBlobs => 6;
+    public override int MaxParallelBlobs => 12;
+    public override bool CanWriteMore => true;
 
-    public bool HasBlob(Descriptor blob)
+    public override bool HasBlob(Descriptor blob)
     {
         var file = new FileInfo(Path.Combine(_root, OciLayoutFormat.BlobPath(blob.Digest)));
-        return file.Exists && file.Length == blob.Size;
+        return file.Exists && (file.Attributes & FileAttributes.ReparsePoint) == 0 && file.Length == blob.Size;
     }
 
-    public async Task WriteBlobAsync(Descriptor blob, Func<CancellationToken, Task<Stream>> open, CancellationToken ct)
+    public override async Task WriteBlobAsync(string store, Descriptor blob, Func<CancellationToken, Task<Stream>> open, CancellationToken ct)
     {
         var final = Path.Combine(_root, OciLayoutFormat.BlobPath(blob.Digest));
-        var temporary = final + ".partial-" + Guid.NewGuid().ToString("N").Substring(0, 8);
+        var temporary = PartialFiles.NameFor(final);
         try
         {
             using (var source = await open(ct).ConfigureAwait(false))
-            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20, useAsync: true))
+            using (var file = PartialFiles.Create(temporary))
             {
                 await source.CopyToAsync(file, 1 << 20, ct).ConfigureAwait(false);
             }
-            if (File.Exists(final)) File.Delete(temporary);
-            else File.Move(temporary, final);
+            // A wrong-size file (a damaged earlier copy) or a link under the name is replaced, never trusted.
+            if (HasBlob(blob)) File.Delete(temporary);
+            else
+            {
+                if (File.Exists(final) || Directory.Exists(final)) File.Delete(final);
+                File.Move(temporary, final);
+            }
         }
         finally
         {
@@ -55,19 +64,23 @@ public sealed class FolderExportTarget : IExportTarget
         }
     }
 
-    public void AddImage(LayoutImage image)
-    {
-        lock (_images) _images[image.Reference] = image;
-    }
-
-    public void Complete()
+    public override void Complete()
     {
         var index = Path.Combine(_root, OciLayoutFormat.IndexFile);
-        var temporary = index + ".partial";
-        lock (_images) File.WriteAllBytes(temporary, OciLayoutFormat.WriteIndex(_images.Values));
-        if (File.Exists(index)) File.Delete(index);
-        File.Move(temporary, index);
+        var temporary = PartialFiles.NameFor(index);
+        try
+        {
+            using (var file = PartialFiles.Create(temporary))
+            {
+                var bytes = IndexBytes();
+                file.Write(bytes, 0, bytes.Length);
+            }
+            if (File.Exists(index)) File.Delete(index);
+            File.Move(temporary, index);
+        }
+        finally
+        {
+            if (File.Exists(temporary)) File.Delete(temporary);
+        }
     }
-
-    public void Dispose() { }
 }

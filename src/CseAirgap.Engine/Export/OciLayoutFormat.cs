@@ -30,7 +30,11 @@ public static class OciLayoutFormat
     public const string IndexFile = "index.json";
     public static readonly byte[] LayoutBytes = Encoding.UTF8.GetBytes("{\"imageLayoutVersion\":\"1.0.0\"}");
 
-    public static string BlobPath(string digest) => "blobs/" + digest.Replace(':', '/');
+    /// <summary>Where a blob lives in a layout, made only from a parsed digest: blobs/&lt;algorithm&gt;/&lt;hex&gt;, never anything else.</summary>
+    public static string BlobPath(Digest digest) => "blobs/" + digest.Algorithm + "/" + digest.Hex;
+
+    /// <summary>The blob folders a layout may hold, one per digest algorithm the module accepts.</summary>
+    public static readonly string[] BlobFolders = { "blobs/sha256", "blobs/sha512" };
 
     public static byte[] WriteIndex(IEnumerable<LayoutImage> images)
     {

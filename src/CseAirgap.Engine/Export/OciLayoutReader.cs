@@ -5,7 +5,8 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using CseAirgap.Engine.Archive;
-using CseAirgap.Engine.Copy;
+using CseAirgap.Engine.Failures;
+using CseAirgap.Engine.Images;
 using CseAirgap.Engine.Registry;
 
 namespace CseAirgap.Engine.Export;
@@ -60,7 +61,7 @@ public sealed class OciLayoutReader
             reader = new OciLayoutReader(full, null, parts);
             reader.IndexTar();
         }
-        reader.Images = OciLayoutFormat.ReadIndex(reader.ReadAll(OciLayoutFormat.IndexFile), full);
+        reader.Images = OciLayoutFormat.ReadIndex(reader.ReadAll(OciLayoutFormat.IndexFile, ContentLimits.Document, "index.json"), full);
         return reader;
     }
 
@@ -71,12 +72,12 @@ public sealed class OciLayoutReader
         return PartedFileWriter.PartFiles(basePath);
     }
 
-
     private void IndexTar()
     {
         using var stream = new ConcatenatedFileStream(_parts!);
         var reader = new TarEntryReader(stream);
         TarEntry? entry;
+        // Only regular file entries are indexed: a link entry in the tar is never a blob, whatever its name.
         while ((entry = reader.Next()) != null)
         {
             if (entry.Kind != TarEntryKind.File) continue;
@@ -84,54 +85,61 @@ public sealed class OciLayoutReader
             _entries[name] = (stream.Position, entry.Size);
         }
         if (!_entries.ContainsKey(OciLayoutFormat.IndexFile))
-            throw new RegistryException(RegistryErrorKind.InvalidInput, Location,
+            throw new ExportIncompleteException(Location, OciLayoutFormat.IndexFile,
                 $"'{Location}' has no index.json: it is not an export, or the export was interrupted (run Export-CseDependency again), or a part is missing.");
     }
 
-    public bool HasBlob(string digest) =>
-        _folder != null ? File.Exists(Path.Combine(_folder, OciLayoutFormat.BlobPath(digest))) : _entries.ContainsKey(OciLayoutFormat.BlobPath(digest));
+    public bool HasBlob(Digest digest) =>
+        _folder != null ? ExportFiles.Exists(_folder, OciLayoutFormat.BlobPath(digest)) : _entries.ContainsKey(OciLayoutFormat.BlobPath(digest));
 
-    /// <summary>Every blob the export holds, with its size.</summary>
-    public IEnumerable<(string Digest, long Size)> Blobs()
+    /// <summary>
+    /// Every blob the export holds, with its size: only names that are digests (temporary files of an unfinished
+    /// write and anything else are not blobs); a link under a digest's name is listed, and refused when opened.
+    /// </summary>
+    public IEnumerable<(Digest Digest, long Size)> Blobs()
     {
         if (_folder != null)
         {
-            var dir = Path.Combine(_folder, "blobs", "sha256");
-            if (!Directory.Exists(dir)) yield break;
-            foreach (var file in Directory.EnumerateFiles(dir).Where(f => !Path.GetFileName(f).Contains(".partial-")))
-                yield return ("sha256:" + Path.GetFileName(file), new FileInfo(file).Length);
+            foreach (var folder in OciLayoutFormat.BlobFolders)
+            {
+                var dir = Path.Combine(_folder, folder.Replace('/', Path.DirectorySeparatorChar));
+                if (!Directory.Exists(dir)) continue;
+                var algorithm = folder.Substring("blobs/".Length);
+                foreach (var entry in new DirectoryInfo(dir).EnumerateFileSystemInfos())
+                    if (Digest.TryParse(algorithm + ":" + entry.Name, out var digest))
+                        yield return (digest!, entry is FileInfo f ? f.Length : 0);
+            }
             yield break;
         }
-        foreach (var pair in _entries.Where(e => e.Key.StartsWith("blobs/sha256/", StringComparison.Ordinal)))
-            yield return ("sha256:" + pair.Key.Substring("blobs/sha256/".Length), pair.Value.Size);
+        foreach (var pair in _entries)
+        {
+            var slash = pair.Key.LastIndexOf('/');
+            if (!pair.Key.StartsWith("blobs/", StringComparison.Ordinal) || slash < 0) continue;
+            if (Digest.TryParse(pair.Key.Substring("blobs/".Length, slash - "blobs/".Length) + ":" + pair.Key.Substring(slash + 1), out var digest) &&
+                OciLayoutFormat.BlobPath(digest!) == pair.Key)
+                yield return (digest!, pair.Value.Size);
+        }
     }
 
-    public Stream OpenBlob(string digest) => OpenEntry(OciLayoutFormat.BlobPath(digest));
+    public Stream OpenBlob(Digest digest) => OpenEntry(OciLayoutFormat.BlobPath(digest));
 
     private Stream OpenEntry(string name)
     {
-        if (_folder != null)
-        {
-            var file = Path.Combine(_folder, name.Replace('/', Path.DirectorySeparatorChar));
-            if (!File.Exists(file)) throw new RegistryException(RegistryErrorKind.NotFound, name, $"The export {Location} has no {name}: it is incomplete. Run Test-CseExport, then the export again.");
-            return new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, useAsync: false);
-        }
+        if (_folder != null) return ExportFiles.Open(_folder, name, Location);
         if (!_entries.TryGetValue(name, out var at))
-            throw new RegistryException(RegistryErrorKind.NotFound, name, $"The export {Location} has no {name}: it is incomplete or a part is missing. Run Test-CseExport.");
+            throw new ExportIncompleteException(Location, name, $"The export {Location} has no {name}: it is incomplete or a part is missing. Run Test-CseExport.");
         return new WindowStream(new ConcatenatedFileStream(_parts!), at.Offset, at.Size);
     }
 
-    private byte[] ReadAll(string name)
+    private byte[] ReadAll(string name, int limit, string what)
     {
         using var stream = OpenEntry(name);
-        using var buffer = new MemoryStream();
-        stream.CopyTo(buffer);
-        return buffer.ToArray();
+        return ExportFiles.ReadAll(stream, limit, what, $"{Location}:{name}");
     }
 
     public ManifestDocument ReadManifest(Descriptor descriptor)
     {
-        var document = ManifestDocument.Parse(ReadAll(OciLayoutFormat.BlobPath(descriptor.Digest)), descriptor.MediaType, $"{Location}@{descriptor.Digest}");
+        var document = ManifestDocument.Parse(ReadAll(OciLayoutFormat.BlobPath(descriptor.Digest), ContentLimits.Manifest, "manifest"), descriptor.MediaType, $"{Location}@{descriptor.Digest}");
         if (document.Digest != descriptor.Digest)
             throw new RegistryException(RegistryErrorKind.DigestMismatch, Location, $"The manifest {descriptor.Digest} in {Location} hashes to {document.Digest}: the export is damaged.");
         return document;
@@ -158,7 +166,7 @@ public sealed class LayoutImageSource : IImageSource
         var name = reference.ToString();
         var image = reader.Images.FirstOrDefault(i => i.Reference == name)
             ?? reader.Images.FirstOrDefault(i => reference.Digest != null && i.Manifest.Digest == reference.Digest)
-            ?? throw new RegistryException(RegistryErrorKind.NotFound, name, $"The export {reader.Location} does not hold {name}, which a bundle in it needs. Export the bundle again.");
+            ?? throw new ExportIncompleteException(reader.Location, name, $"The export {reader.Location} does not hold {name}, which a bundle in it needs. Export the bundle again.");
         return new LayoutImageSource(reader, image);
     }
 

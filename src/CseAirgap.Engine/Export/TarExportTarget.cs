@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
+using CseAirgap.Engine.Archive;
 using CseAirgap.Engine.Registry;
 
 namespace CseAirgap.Engine.Export;
@@ -13,30 +14,32 @@ namespace CseAirgap.Engine.Export;
 /// A blob whose digest check fails mid-stream ends the export with an error; the tar is then incomplete and says so
 /// by having no index.json.
 /// </summary>
-public sealed class TarExportTarget : IExportTarget
+public sealed class TarExportTarget : LayoutDestination
 {
     private readonly PartedFileWriter _file;
     private readonly TarEntryWriter _tar;
     private readonly HashSet<string> _written = new(StringComparer.Ordinal);
-    private readonly List<LayoutImage> _images = new();
     private readonly SemaphoreSlim _one = new(1);
     private Exception? _broken;
 
-    public TarExportTarget(string path, long maxPartSize)
+    public TarExportTarget(string path, long maxPartSize) : base(Path.GetFullPath(path))
     {
         _file = new PartedFileWriter(path, maxPartSize);
         _tar = new TarEntryWriter(_file);
         _tar.WriteFile(OciLayoutFormat.LayoutFile, OciLayoutFormat.LayoutBytes);
     }
 
-    public int MaxParallelBlobs => 1;
+    public override int MaxParallelBlobs => 1;
 
-    public bool HasBlob(Descriptor blob)
+    // Half an entry is in the tar after a failed write: nothing more may be appended.
+    public override bool CanWriteMore => _broken == null;
+
+    public override bool HasBlob(Descriptor blob)
     {
-        lock (_written) return _written.Contains(blob.Digest);
+        lock (_written) return _written.Contains(blob.Digest.Value);
     }
 
-    public async Task WriteBlobAsync(Descriptor blob, Func<CancellationToken, Task<Stream>> open, CancellationToken ct)
+    public override async Task WriteBlobAsync(string store, Descriptor blob, Func<CancellationToken, Task<Stream>> open, CancellationToken ct)
     {
         await _one.WaitAsync(ct).ConfigureAwait(false);
         try
@@ -52,11 +55,10 @@ public sealed class TarExportTarget : IExportTarget
             }
             catch (Exception e)
             {
-                // Half an entry is in the tar: nothing more may be appended after it.
                 _broken = e;
                 throw;
             }
-            lock (_written) _written.Add(blob.Digest);
+            lock (_written) _written.Add(blob.Digest.Value);
         }
         finally
         {
@@ -64,22 +66,15 @@ public sealed class TarExportTarget : IExportTarget
         }
     }
 
-    public void AddImage(LayoutImage image)
-    {
-        lock (_images) _images.Add(image);
-    }
-
-    public bool IsBroken => _broken != null;
-
-    public void Complete()
+    public override void Complete()
     {
         if (_broken != null) return;
-        lock (_images) _tar.WriteFile(OciLayoutFormat.IndexFile, OciLayoutFormat.WriteIndex(_images));
+        _tar.WriteFile(OciLayoutFormat.IndexFile, IndexBytes());
         _tar.WriteEnd();
         _file.Finish();
     }
 
-    public void Dispose()
+    public override void Dispose()
     {
         _file.Dispose();
         _one.Dispose();

@@ -7,8 +7,7 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using CseAirgap.Engine.Archive;
-using CseAirgap.Engine.Copy;
-using CseAirgap.Engine.Export;
+using CseAirgap.Engine.Images;
 using CseAirgap.Engine.Registry;
 
 namespace CseAirgap.Engine.Plugins;

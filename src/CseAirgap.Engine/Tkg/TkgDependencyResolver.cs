@@ -4,8 +4,8 @@ using System.Linq;
 using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Tasks;
-using CseAirgap.Engine.Copy;
 using CseAirgap.Engine.Failures;
+using CseAirgap.Engine.Images;
 using CseAirgap.Engine.Registry;
 
 namespace CseAirgap.Engine.Tkg;

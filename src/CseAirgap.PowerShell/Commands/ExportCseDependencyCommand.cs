@@ -5,7 +5,9 @@ using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
 using CseAirgap.Engine.Copy;
+using CseAirgap.Engine.Images;
 using CseAirgap.Engine.Export;
+using CseAirgap.Engine.Failures;
 using CseAirgap.Engine.Registry;
 using CseAirgap.PowerShell.Output;
 
@@ -66,19 +68,25 @@ public sealed class ExportCseDependencyCommand : SourceRegistryCmdlet
             jobs.Add(new ImageCopyJob(source, open(source), source));
         }
 
-        IExportTarget target;
+        LayoutDestination target;
         try
         {
-            target = asTar ? new TarExportTarget(path, MaxPartSize) : new FolderExportTarget(path);
+            target = asTar ? new TarExportTarget(path, MaxPartSize) : new FolderExportTarget(path, options.Log);
         }
-        catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is RegistryException)
+        catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
         {
             ThrowTerminatingError(new ErrorRecord(e, "ExportPathUnusable", ErrorCategory.WriteError, path));
             return;
         }
+        catch (CseAirgapException e)
+        {
+            // The folder holds an export whose index.json is damaged or hostile.
+            ThrowTerminatingError(RegistryErrors.ToErrorRecord(e, path));
+            return;
+        }
         using (target)
         {
-            var exporter = new DependencyExporter(target, options.Retry, options.Log, open);
+            var exporter = new ImageCopier(target, options.Retry, options.Log, open);
             var progress = new CopyProgress(jobs.Count);
             var run = Task.Run(() => exporter.RunAsync(jobs, ThrottleLimit, progress, o => queue.Post(() => PublishResults.Write(this, o, $"{path}:{o.Job.Source}")), Cancellation.Token));
             var activity = $"Exporting to {path}";

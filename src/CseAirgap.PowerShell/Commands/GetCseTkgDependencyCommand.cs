@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
-using CseAirgap.Engine.Copy;
+using CseAirgap.Engine.Images;
 using CseAirgap.Engine.Dependencies;
 using CseAirgap.Engine.Failures;
 using CseAirgap.Engine.Registry;

@@ -5,7 +5,9 @@ using System.Threading;
 using System.Threading.Tasks;
 using System.Linq;
 using CseAirgap.Engine.Copy;
+using CseAirgap.Engine.Images;
 using CseAirgap.Engine.Export;
+using CseAirgap.Engine.Failures;
 using CseAirgap.Engine.Registry;
 using CseAirgap.PowerShell.Output;
 
@@ -79,6 +81,14 @@ public sealed class PublishCseDependencyCommand : PSCmdlet, IDestinationParamete
     [ValidateRange(1, 64)]
     public int ThrottleLimit { get; set; } = 8;
 
+    /// <summary>
+    /// Blobs larger than this many bytes are sent in chunks (PATCH) of at most this size rather than in one request: for a registry behind a
+    /// proxy that caps request bodies. Without it, blobs over 2 GiB go in chunks, and a 413 answer switches to chunks.
+    /// </summary>
+    [Parameter]
+    [ValidateRange(1048576, long.MaxValue)]
+    public long ChunkedUploadThreshold { get; set; }
+
     protected override void BeginProcessing()
     {
         try
@@ -100,8 +110,9 @@ public sealed class PublishCseDependencyCommand : PSCmdlet, IDestinationParamete
             {
                 _export = OciLayoutReader.Open(file);
             }
-            catch (RegistryException e)
+            catch (CseAirgapException e)
             {
+                // An export that is not one, or whose index.json is damaged or hostile (InvalidDigest, ContentTooLarge).
                 ThrowTerminatingError(RegistryErrors.ToErrorRecord(e, file));
             }
             foreach (var image in _export!.Images)
@@ -135,6 +146,12 @@ public sealed class PublishCseDependencyCommand : PSCmdlet, IDestinationParamete
         if (_pending.Count == 0) return;
         using var queue = new PipelineQueue();
         var (options, mirrors) = RegistryParameters.Create(this, queue, CaCertificate, SkipCertificateCheck, SourceMirror);
+        if (ChunkedUploadThreshold > 0)
+        {
+            // A proxy that caps bodies caps chunks too: none is larger than the threshold.
+            options.ChunkedUploadThreshold = ChunkedUploadThreshold;
+            options.ChunkSize = (int)Math.Min(options.ChunkSize, ChunkedUploadThreshold);
+        }
 
         using var session = new RegistrySession(options);
         var destination = session.For(_base, RegistryParameters.CredentialFor(Credential, _base.Host));
@@ -153,7 +170,7 @@ public sealed class PublishCseDependencyCommand : PSCmdlet, IDestinationParamete
         }
 
         Func<ImageReference, IImageSource> lockSources = _export != null ? reference => LayoutImageSource.For(_export, reference) : open;
-        var copier = new ImageCopier(destination, maxBlobTransfers: 6, options.Retry, options.Log, lockSources);
+        var copier = new ImageCopier(new RegistryDestination(destination), options.Retry, options.Log, lockSources);
         var progress = new CopyProgress(jobs.Count);
         var run = Task.Run(() => copier.RunAsync(jobs, ThrottleLimit, progress, o => queue.Post(() => PublishResults.Write(this, o)), _stop.Token));
         try

@@ -6,6 +6,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using CseAirgap.Engine.Copy;
 using CseAirgap.Engine.Failures;
+using CseAirgap.Engine.Images;
 using CseAirgap.Engine.Plugins;
 using CseAirgap.Engine.Registry;
 using CseAirgap.PowerShell.Completion;
@@ -81,7 +82,7 @@ public sealed class PublishCseTanzuPluginCommand : SourceRegistryCmdlet, IDestin
             if (!ShouldProcess(inventoryTarget, $"Write the plug-in inventory for TKG {string.Join(", ", TkgVersion)}")) return;
 
             var destinationClient = session.For(@base, RegistryParameters.CredentialFor(Credential, @base.Host));
-            var copier = new ImageCopier(destinationClient, maxBlobTransfers: 6, session.Options.Retry, session.Options.Log);
+            var copier = new ImageCopier(new RegistryDestination(destinationClient), session.Options.Retry, session.Options.Log);
             var progress = new CopyProgress(jobs.Count);
             var landed = new List<PluginImage>();
             var byJob = jobs.ToDictionary(j => j.Job, j => j.Plugin);

@@ -25,7 +25,8 @@ public sealed class TestCseExportCommand : PSCmdlet
     protected override void ProcessRecord()
     {
         var path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
-        var work = Task.Run(() => ExportVerifier.Verify(path, _stop.Token));
+        var refusals = new System.Collections.Concurrent.ConcurrentQueue<CseAirgap.Engine.Failures.CseAirgapException>();
+        var work = Task.Run(() => ExportVerifier.Verify(path, _stop.Token, refusals.Enqueue));
         try
         {
             work.Wait();
@@ -34,6 +35,9 @@ public sealed class TestCseExportCommand : PSCmdlet
         {
             throw new PipelineStoppedException();
         }
+        // A refused export (a hostile index.json, say) is an error with its own ID, besides the failed check.
+        if (!Quiet)
+            foreach (var refusal in refusals) WriteError(RegistryErrors.ToErrorRecord(refusal, path));
         var results = CheckResults.ToOutput(work.Result);
         if (Quiet)
         {

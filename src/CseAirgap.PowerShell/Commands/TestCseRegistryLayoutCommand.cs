@@ -5,7 +5,7 @@ using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
 using CseAirgap.Engine.Checks;
-using CseAirgap.Engine.Copy;
+using CseAirgap.Engine.Images;
 using CseAirgap.Engine.Registry;
 using CseAirgap.PowerShell.Output;
 

@@ -3,7 +3,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using CseAirgap.Engine.Registry;
 
-namespace CseAirgap.Engine.Copy;
+namespace CseAirgap.Engine.Images;
 
 /// <summary>An image in a registry repository (the source host, or a mirror of it).</summary>
 public sealed class RegistryImageSource : IImageSource

@@ -6,10 +6,9 @@ using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using CseAirgap.Engine.Archive;
-using CseAirgap.Engine.Copy;
 using CseAirgap.Engine.Registry;
 
-namespace CseAirgap.Engine.Tkg;
+namespace CseAirgap.Engine.Images;
 
 /// <summary>Small files carried by images (BOMs, locks, compatibility lists) and their labels, read without unpacking to disk.</summary>
 public static class ImageFiles
@@ -71,10 +70,16 @@ public static class ImageFiles
                 }
             }
             // To the end of the blob, so its digest is checked; later layers win, as when the image is unpacked.
-            Artifact.RegistryImageExpander.Drain(tar);
-            Artifact.RegistryImageExpander.Drain(verified);
+            Drain(tar);
+            Drain(verified);
         }
         return found;
+    }
+
+    private static void Drain(Stream stream)
+    {
+        var buffer = new byte[81920];
+        while (stream.Read(buffer, 0, buffer.Length) > 0) { }
     }
 
     private static Task<byte[]> ReadBlobAsync(IImageSource source, Descriptor blob, CancellationToken ct) =>
@@ -89,5 +94,5 @@ public static class ImageFiles
 
     /// <summary>The same bounded retries a blob copy gets (the session's): a dropped or corrupted read is read again.</summary>
     private static Task<T> WithRetriesAsync<T>(IImageSource source, Func<Task<T>> read, CancellationToken ct) =>
-        (source is Copy.RegistryImageSource r ? r.Client.Retry : new RetryPolicy()).RunAsync(read, RetryPolicy.IsWorthRetryingTransfer, null, ct);
+        (source is RegistryImageSource r ? r.Client.Retry : new RetryPolicy()).RunAsync(read, RetryPolicy.IsWorthRetryingTransfer, null, ct);
 }

@@ -2,7 +2,7 @@ using System;
 using System.IO;
 using System.Text;
 
-namespace CseAirgap.Engine.Export;
+namespace CseAirgap.Engine.Archive;
 
 /// <summary>Writes plain ustar file entries (names under 100 bytes: an export's are) and the end of the archive.</summary>
 internal sealed class TarEntryWriter

@@ -2,10 +2,11 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
-using CseAirgap.Engine.Copy;
+using CseAirgap.Engine.Images;
 using CseAirgap.Engine.Registry;
+using CseAirgap.Engine.Tkg;
 
-namespace CseAirgap.Engine.Tkg;
+namespace CseAirgap.Engine.Imgpkg;
 
 /// <summary>
 /// An imgpkg bundle's .imgpkg/images.yml (apiVersion imgpkg.carvel.dev/v1alpha1, kind ImagesLock): the images the
@@ -13,7 +14,6 @@ namespace CseAirgap.Engine.Tkg;
 /// </summary>
 public static class ImagesLock
 {
-    public const string BundleLabel = "dev.carvel.imgpkg.bundle";
     public const string LockPath = ".imgpkg/images.yml";
 
     /// <summary>The images a bundle's lock names, read from the bundle's layers.</summary>

@@ -3,7 +3,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using CseAirgap.Engine.Registry;
 
-namespace CseAirgap.Engine.Copy;
+namespace CseAirgap.Engine.Images;
 
 /// <summary>Where one image's manifests and blobs are read from: a registry repository or an export on disk.</summary>
 public interface IImageSource
