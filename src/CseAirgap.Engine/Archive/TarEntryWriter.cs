@@ -4,7 +4,7 @@ using System.Text;
 
 namespace CseAirgap.Engine.Archive;
 
-/// <summary>Writes plain ustar file entries (names under 100 bytes: an export's are) and the end of the archive.</summary>
+/// <summary>Writes plain ustar file entries (names under 100 bytes: an export's are) of any size, and the end of the archive.</summary>
 internal sealed class TarEntryWriter
 {
     private const int Block = 512;
@@ -21,7 +21,7 @@ internal sealed class TarEntryWriter
         Octal(header, 100, 8, 0x1A4); // 0644
         Octal(header, 108, 8, 0);
         Octal(header, 116, 8, 0);
-        Octal(header, 124, 12, size);
+        Size(header, size);
         Octal(header, 136, 12, 0);
         header[156] = (byte)'0';
         Encoding.ASCII.GetBytes("ustar\0").CopyTo(header, 257);
@@ -48,6 +48,25 @@ internal sealed class TarEntryWriter
     }
 
     public void WriteEnd() => _output.Write(new byte[Block * 2], 0, Block * 2);
+
+    /// <summary>The most 11 octal digits hold: 8 GiB - 1.</summary>
+    internal const long MaxOctalSize = (1L << 33) - 1;
+
+    /// <summary>
+    /// Octal up to 8 GiB - 1; above, GNU's base-256 form (first byte 0x80, then the size big-endian in the other 11
+    /// bytes), which GNU tar, bsdtar, Go and Python's tarfile all read back. An 11-digit octal field cannot hold it.
+    /// </summary>
+    private static void Size(byte[] header, long size)
+    {
+        if (size < 0) throw new ArgumentOutOfRangeException(nameof(size));
+        if (size <= MaxOctalSize)
+        {
+            Octal(header, 124, 12, size);
+            return;
+        }
+        header[124] = 0x80;
+        for (var i = 0; i < 8; i++) header[124 + 11 - i] = (byte)(size >> (8 * i));
+    }
 
     private static void Octal(byte[] header, int offset, int length, long value)
     {
