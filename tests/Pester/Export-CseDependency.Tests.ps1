@@ -168,3 +168,85 @@ Describe 'Test-CseExport' {
         ($results = Test-CseExport -Path "$tar.001") | Where-Object { $_.Check -eq 'Part' -and $_.Detail -match 'missing' } | Should -Not -BeNullOrEmpty
     }
 }
+
+Describe 'Hostile and damaged exports' {
+    BeforeAll {
+        function New-HostileExport([string] $Name) {
+            # An export folder written by the test, with a canary beside it.
+            $root = Join-Path $Work $Name
+            $folder = Join-Path $root 'export'
+            New-Item -ItemType Directory -Force (Join-Path $folder 'blobs/sha256') | Out-Null
+            [IO.File]::WriteAllText((Join-Path $folder 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}')
+            Set-Content (Join-Path $root 'canary.txt') 'canary'
+            $folder
+        }
+        function Get-Beside([string] $Folder) {
+            Get-ChildItem (Split-Path $Folder) | Where-Object FullName -NE $Folder | ForEach-Object { "$($_.Name) $($_.Length) $($_.LastWriteTimeUtc.Ticks)" }
+        }
+        function Set-Index([string] $Folder, [string] $Digest) {
+            Set-Content (Join-Path $Folder 'index.json') ('{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"' + $Digest + '","size":10,"annotations":{"io.containerd.image.name":"example.test/app:v1"}}]}')
+        }
+    }
+
+    It 'refuses an index.json naming sha256:../../../../dev/zero as InvalidDigest, in Test-CseExport and Publish-CseDependency -Path, reading nothing' {
+        $folder = New-HostileExport 'hostile-index'
+        Set-Index $folder 'sha256:../../../../dev/zero'
+        $before = Get-Beside $folder
+        $results = Test-CseExport -Path $folder -ErrorVariable problems -ErrorAction SilentlyContinue
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'InvalidDigest,*'
+        $problems[0].CategoryInfo.Category | Should -Be 'InvalidData'
+        ($results | Where-Object Check -EQ 'Index').Status | Should -Be 'Failed'
+        Test-CseExport -Path $folder -Quiet | Should -BeFalse
+        $target = Assert-CseTestService 'http'
+        { Publish-CseDependency -Path $folder -Registry (New-TestBase $target) -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidDigest,CseAirgap.PowerShell.Commands.PublishCseDependencyCommand'
+        Get-Beside $folder | Should -Be $before
+    }
+
+    It 'refuses a blob that is a symbolic link to a host file, and never reads it' {
+        $folder = New-HostileExport 'hostile-link'
+        $hex = 'a' * 64
+        New-Item -ItemType SymbolicLink -Path (Join-Path $folder "blobs/sha256/$hex") -Target '/dev/zero' | Out-Null
+        Set-Index $folder "sha256:$hex"
+        $before = Get-Beside $folder
+        $results = Test-CseExport -Path $folder
+        ($results | Where-Object { $_.Check -eq 'Blob' -and $_.Status -eq 'Failed' }).Detail | Should -Match 'symbolic link'
+        ($results | Where-Object Check -EQ 'Image').Status | Should -Be 'Failed'
+        Get-Beside $folder | Should -Be $before
+    }
+
+    It 'removes the unfinished files a killed export left in the folder, and keeps the export complete' {
+        $folder = Join-Path $Work 'layout-leftovers'
+        Export-Fixtures $folder | Out-Null
+        $stale = Join-Path $folder "blobs/sha256/$('e' * 64).partial-deadbeef0000"
+        Set-Content $stale 'half a blob'
+        (Get-Item $stale).LastWriteTimeUtc = (Get-Date).ToUniversalTime().AddHours(-1)
+        $staleIndex = Join-Path $folder 'index.json.partial-deadbeef0001'
+        Set-Content $staleIndex '{'
+        (Get-Item $staleIndex).LastWriteTimeUtc = (Get-Date).ToUniversalTime().AddHours(-1)
+        Export-Fixtures $folder | Out-Null
+        $stale | Should -Not -Exist
+        $staleIndex | Should -Not -Exist
+        Test-CseExport -Path $folder -Quiet | Should -BeTrue
+    }
+
+    It 'fails a bundle whose locked image is missing from the export as BundleImageFailed, naming ExportIncomplete' {
+        $tkg = (Get-CseTestEnvironment).Fixtures.Tkg
+        $bundle = $tkg.Bundles | Select-Object -First 1
+        $folder = Join-Path $Work 'bundle-damaged'
+        $bundle.Reference | Export-CseDependency -Path $folder -SourceMirror $Mirror -CaCertificate $Ca | Out-Null
+        $locked = @($bundle.Locked | Where-Object { $_ -ne $tkg.NestedBundle.Reference })[0]
+        $index = (Get-Content -Raw (Join-Path $folder 'index.json') | ConvertFrom-Json).manifests
+        $entry = $index | Where-Object { $_.annotations.'io.containerd.image.name' -eq $locked }
+        $manifest = Get-Content -Raw (Join-Path $folder "blobs/sha256/$($entry.digest.Substring(7))") | ConvertFrom-Json
+        Remove-Item (Join-Path $folder "blobs/sha256/$($manifest.layers[0].digest.Substring(7))")
+        $target = Assert-CseTestService 'token'
+        $results = Publish-CseDependency -Path $folder -Registry (New-TestBase $target) -Credential (Get-CseTestCredential) -CaCertificate $Ca -ErrorVariable problems -ErrorAction SilentlyContinue
+        ($results | Where-Object Source -EQ $bundle.Reference).Status | Should -Be 'Failed'
+        $bundleError = $problems | Where-Object { $_.FullyQualifiedErrorId -like 'BundleImageFailed,*' }
+        $bundleError | Should -Not -BeNullOrEmpty
+        $bundleError[0].Exception.Message | Should -Match 'ExportIncomplete'
+        $bundleError[0].Exception.InnerException.ErrorId | Should -Be 'ExportIncomplete'
+        ($problems | Where-Object { $_.FullyQualifiedErrorId -like 'ExportIncomplete,*' }) | Should -Not -BeNullOrEmpty -Because 'the locked image, listed on its own too, is missing a file'
+    }
+}
+

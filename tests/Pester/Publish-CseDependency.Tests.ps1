@@ -434,4 +434,42 @@ Describe 'Publish-CseDependency' {
             $ps.Dispose()
         }
     }
+    Context 'imgpkg image locations' {
+        It 'writes beside each bundle the sha256-<hex>.image-locations.imgpkg image imgpkg copy writes, which skopeo reads' {
+            $target = Assert-CseTestService 'token'
+            $tkg = (Get-CseTestEnvironment).Fixtures.Tkg
+            # A bundle whose lock names a nested bundle, so both values of isBundle appear.
+            $bundle = $tkg.Bundles | Where-Object { $_.Locked -contains $tkg.NestedBundle.Reference } | Select-Object -First 1
+            $bundle | Should -Not -BeNullOrEmpty
+            $base = New-TestBase $target
+            $result = Publish-Fixture -Like $bundle.Reference -Base $base
+            $result.Status | Should -Be 'Copied'
+            $result.Kind | Should -Be 'Bundle'
+            $repository = ($result.Destination -replace '[:@][^/]+$', '')
+            $locations = "${repository}:$($result.Digest.Replace(':', '-')).image-locations.imgpkg"
+
+            # skopeo pulls it back, checking every digest; its one layer is a Docker gzip layer, as imgpkg requires.
+            $folder = Copy-SkopeoImage -Registry $target -Reference $locations
+            try {
+                $manifest = Get-Content -Raw (Join-Path $folder 'manifest.json') | ConvertFrom-Json
+                $manifest.mediaType | Should -Be 'application/vnd.docker.distribution.manifest.v2+json'
+                @($manifest.layers).Count | Should -Be 1
+                $manifest.layers[0].mediaType | Should -Be 'application/vnd.docker.image.rootfs.diff.tar.gzip'
+                $layer = Join-Path $folder $manifest.layers[0].digest.Substring(7)
+                $script = "import sys, tarfile`nwith tarfile.open(sys.argv[1], 'r:gz') as t:`n    names = t.getnames()`n    assert names == ['image-locations.yml'], names`n    sys.stdout.write(t.extractfile('image-locations.yml').read().decode())"
+                $yaml = & python3 -c $script $layer
+                $LASTEXITCODE | Should -Be 0
+            }
+            finally { Remove-Item -Recurse -Force $folder }
+            $text = $yaml -join "`n"
+            $text | Should -Match '(?m)^apiVersion: imgpkg.carvel.dev/v1alpha1$'
+            $text | Should -Match '(?m)^kind: ImageLocations$'
+            $entries = [regex]::Matches($text, '(?m)^- image: (\S+)\n  isBundle: (true|false)$') | ForEach-Object { @{ Image = $_.Groups[1].Value; IsBundle = $_.Groups[2].Value } }
+            @($entries.Image) | Sort-Object | Should -Be (@($bundle.Locked) | Sort-Object)
+            ($entries | Where-Object { $_.IsBundle -eq 'true' }).Image | Should -Be $tkg.NestedBundle.Reference
+            # The nested bundle, copied as part of this one, gets its own record too.
+            $nested = "${repository}:$($tkg.NestedBundle.Reference.Split('@')[1].Replace(':', '-')).image-locations.imgpkg"
+            Get-SkopeoDigest -Registry $target -Reference $nested | Should -Not -BeNullOrEmpty
+        }
+    }
 }
