@@ -435,7 +435,7 @@ Describe 'Publish-CseDependency' {
         }
     }
     Context 'imgpkg image locations' {
-        It 'writes beside each bundle the sha256-<hex>.image-locations.imgpkg image imgpkg copy writes, which skopeo reads' {
+        It 'writes beside each bundle the sha256-(hex).image-locations.imgpkg image imgpkg copy writes, which skopeo reads' {
             $target = Assert-CseTestService 'token'
             $tkg = (Get-CseTestEnvironment).Fixtures.Tkg
             # A bundle whose lock names a nested bundle, so both values of isBundle appear.
