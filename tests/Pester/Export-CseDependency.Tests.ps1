@@ -248,5 +248,40 @@ Describe 'Hostile and damaged exports' {
         $bundleError[0].Exception.InnerException.ErrorId | Should -Be 'ExportIncomplete'
         ($problems | Where-Object { $_.FullyQualifiedErrorId -like 'ExportIncomplete,*' }) | Should -Not -BeNullOrEmpty -Because 'the locked image, listed on its own too, is missing a file'
     }
+
+    It 'refuses a manifest from a lying registry whose layer digest is sha256:../../../X, and writes nothing outside the export' {
+        # A real registry would not accept this manifest; the test server serves what the test wrote, unchecked.
+        $served = Join-Path $Work 'static-registry'
+        New-Item -ItemType Directory -Force (Join-Path $served 'manifests'), (Join-Path $served 'blobs') | Out-Null
+        $config = [Text.Encoding]::UTF8.GetBytes('{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}')
+        $configHex = [Convert]::ToHexString([Security.Cryptography.SHA256]::HashData($config)).ToLowerInvariant()
+        [IO.File]::WriteAllBytes((Join-Path $served "blobs/sha256_$configHex"), $config)
+        [IO.File]::WriteAllText((Join-Path $served 'manifests/v1'), ('{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",' +
+            '"config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:' + $configHex + '","size":' + $config.Length + '},' +
+            '"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:../../../X","size":5}]}'))
+        $port = Get-CseTestFreePort
+        $module = Get-Module CseAirgapTestEnvironment
+        $holder = [pscustomobject]@{ Root = $Work; Processes = [Collections.Generic.List[object]]::new() }
+        $server = Join-Path $RepoRoot 'out/testserver/TestServer.dll'
+        $started = & $module { param($h, $n, $a) Start-ServiceProcess -Environment $h -Name $n -FilePath 'dotnet' -ArgumentList $a } $holder "static-$port" @($server, 'static', '--port', $port, '--folder', $served)
+        try {
+            $err = & $module { param($s, $p) Wait-ServiceReady -Started $s -Probe { (Invoke-WebRequest "http://127.0.0.1:$p/v2/" -TimeoutSec 2).StatusCode -eq 200 }.GetNewClosure() } $started $port
+            $err | Should -BeNullOrEmpty
+            $root = Join-Path $Work 'lying'
+            $folder = Join-Path $root 'export'
+            New-Item -ItemType Directory -Force $root | Out-Null
+            Set-Content (Join-Path $root 'canary.txt') 'canary'
+            $before = Get-ChildItem $root -Recurse | ForEach-Object { "$($_.FullName) $($_.Length)" }
+            $result = 'lying.example.test/app:v1' | Export-CseDependency -Path $folder -SourceMirror @{ 'lying.example.test' = "http://127.0.0.1:$port" } -ErrorVariable problems -ErrorAction SilentlyContinue
+        }
+        finally { Stop-CseTestProcess $started }
+        $result.Status | Should -Be 'Failed'
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'InvalidDigest,*'
+        $problems[0].CategoryInfo.Category | Should -Be 'InvalidData'
+        (Join-Path $root 'X') | Should -Not -Exist
+        (Join-Path $Work 'X') | Should -Not -Exist
+        Get-ChildItem $root -Recurse | Where-Object { -not $_.FullName.StartsWith($folder) } | ForEach-Object { "$($_.FullName) $($_.Length)" } | Should -Be $before
+        Get-ChildItem $folder -Recurse -File | Where-Object Name -Match 'partial' | Should -BeNullOrEmpty
+    }
 }
 

@@ -22,6 +22,7 @@ switch (args.FirstOrDefault())
     case "hostile":
         await new HostileRegistry(options).RunAsync(stop.Token);
         break;
+    case "static": await new StaticRegistry(options).RunAsync(stop.Token); break;
     default:
         Console.Error.WriteLine("usage: TestServer token|proxy|hostile --port P ...");
         return 2;
