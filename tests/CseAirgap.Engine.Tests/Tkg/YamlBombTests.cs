@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using CseAirgap.Engine.Failures;
+using CseAirgap.Engine.Imgpkg;
 using CseAirgap.Engine.Tkg;
 using Xunit;
 
