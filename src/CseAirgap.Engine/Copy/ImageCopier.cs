@@ -174,17 +174,19 @@ public sealed class ImageCopier
             return true;
         }
         string holder;
+        var sentHere = false;
         try
         {
             var (first, mine) = await _firstUpload.RunAsync(blob.Digest.Value, async () =>
             {
+                sentHere = true;
                 await SendAsync(job, store, blob, progress, ct).ConfigureAwait(false);
                 return store;
             }).ConfigureAwait(false);
             if (mine) return true;
             holder = first;
         }
-        catch (Exception e) when (!(e is OperationCanceledException))
+        catch (Exception e) when (!sentHere && !(e is OperationCanceledException))
         {
             // The first upload (another image's) failed: this image tries the blob itself.
             _log?.Invoke($"{job.Source}: {blob.Digest} did not arrive for another image ({e.Message}); sending it for this one.");

@@ -115,6 +115,8 @@ public sealed class ImageCopierOrderingTests
         await Within(new ImageCopier(registry, NoWaits, null).RunAsync(new[] { Job(imageA, "repo-a"), Job(imageB, "repo-b") }, 2, new CopyProgress(2), outcomes.Enqueue, CancellationToken.None), "the run");
 
         Assert.Equal(CopyStatus.Failed, outcomes.Single(o => o.Job.Destination.Repository == "repo-a").Status);
+        // The image whose own upload failed does not send the blob again on top of its retry policy's verdict.
+        Assert.Equal(1, registry.Uploads[("repo-a", shared.Digest.Value)]);
         var b = outcomes.Single(o => o.Job.Destination.Repository == "repo-b");
         Assert.Equal(CopyStatus.Copied, b.Status);
         Assert.True(registry.Holds("repo-b", shared.Digest));
