@@ -14,13 +14,15 @@ namespace CseAirgap.PowerShell;
 public abstract class AsyncCmdlet : PSCmdlet, IDisposable
 {
     private readonly CancellationTokenSource _stop = new();
-    private PipelineQueue? _queue;
+
+    // One queue for the cmdlet's life: settings made before the work (a verbose sink) post to it too.
+    private readonly PipelineQueue _queue = new();
 
     /// <summary>Cancelled when the user presses Ctrl+C or the pipeline stops.</summary>
     protected CancellationToken StopToken => _stop.Token;
 
     /// <summary>Runs <paramref name="work"/> to its end, playing its writes here; <paramref name="progress"/> is shown every quarter second.</summary>
-    protected T Run<T>(Func<CancellationToken, Task<T>> work, Func<ProgressRecord>? progress = null)
+    protected internal T Run<T>(Func<CancellationToken, Task<T>> work, Func<ProgressRecord>? progress = null)
     {
         var task = Task.Run(() => work(_stop.Token));
         Play(task, progress);
@@ -28,7 +30,7 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
     }
 
     /// <summary>As <see cref="Run{T}"/>, for work without a result.</summary>
-    protected void Run(Func<CancellationToken, Task> work, Func<ProgressRecord>? progress = null) =>
+    protected internal void Run(Func<CancellationToken, Task> work, Func<ProgressRecord>? progress = null) =>
         Run(async ct =>
         {
             await work(ct).ConfigureAwait(false);
@@ -36,39 +38,37 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
         }, progress);
 
     /// <summary>From any thread: an action for the pipeline thread (WriteObject, WriteError, ...).</summary>
-    protected void Post(Action action)
-    {
-        var queue = _queue ?? throw new InvalidOperationException("Post is for work started by Run.");
-        queue.Post(action);
-    }
+    protected internal void Post(Action action) => _queue.Post(action);
 
     protected void PostObject(object? value) => Post(() => WriteObject(value));
 
     protected void PostError(ErrorRecord record) => Post(() => WriteError(record));
 
     /// <summary>The engine's diagnostic sink: lines become verbose output on the pipeline thread.</summary>
-    protected Action<string> VerboseSink => line => Post(() => WriteVerbose(line));
+    protected internal Action<string> VerboseSink => line => Post(() => WriteVerbose(line));
+
+    /// <summary>The downstream took what it wanted (Select-Object -First): the work need not go on.</summary>
+    protected void CancelWork() => _stop.Cancel();
 
     protected override void StopProcessing()
     {
         _stop.Cancel();
-        _queue?.Stop();
+        _queue.Stop();
     }
 
     public void Dispose()
     {
+        _queue.Dispose();
         _stop.Dispose();
         GC.SuppressFinalize(this);
     }
 
     private void Play(Task work, Func<ProgressRecord>? progress)
     {
-        using var queue = new PipelineQueue();
-        _queue = queue;
         ProgressRecord? shown = null;
         try
         {
-            queue.RunUntilDone(work, progress == null ? null : () =>
+            _queue.RunUntilDone(work, progress == null ? null : () =>
             {
                 shown = progress();
                 WriteProgress(shown);
@@ -80,7 +80,6 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
         }
         finally
         {
-            _queue = null;
             if (shown != null && progress != null && !_stop.IsCancellationRequested)
             {
                 var last = progress();

@@ -73,11 +73,11 @@ internal static class RegistryParameters
     /// The session settings and mirrors of a command, or a terminating error naming what is wrong with them
     /// (a missing CA file, a mirror that is not a registry address).
     /// </summary>
-    public static (RegistrySessionOptions Options, SourceMirrors Mirrors) Create(PSCmdlet cmdlet, PipelineQueue queue, string[]? caCertificate, bool skipCertificateCheck, object? sourceMirror)
+    public static (RegistrySessionOptions Options, SourceMirrors Mirrors) Create(PSCmdlet cmdlet, Action<string> log, string[]? caCertificate, bool skipCertificateCheck, object? sourceMirror)
     {
         try
         {
-            return (SessionOptions(cmdlet, caCertificate, skipCertificateCheck, line => queue.Post(() => cmdlet.WriteVerbose(line))), Mirrors(sourceMirror));
+            return (SessionOptions(cmdlet, caCertificate, skipCertificateCheck, log), Mirrors(sourceMirror));
         }
         catch (Exception e) when (e is RegistryException || e is FormatException || e is PSArgumentException)
         {

@@ -25,12 +25,11 @@ public enum CseExpandEngine
 /// </summary>
 [Cmdlet(VerbsData.Expand, "CseArtifact", DefaultParameterSetName = ImageSet, SupportsShouldProcess = true)]
 [OutputType(typeof(CseArtifact))]
-public sealed class ExpandCseArtifactCommand : PSCmdlet, ITransportParameters
+public sealed class ExpandCseArtifactCommand : AsyncCmdlet, ITransportParameters
 {
     private const string ImageSet = "Image";
     private const string ReferenceSet = "Reference";
     private const string PathSet = "Path";
-    private readonly CancellationTokenSource _stop = new();
 
     [Parameter(ParameterSetName = ImageSet, Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [ValidateNotNull]
@@ -122,24 +121,18 @@ public sealed class ExpandCseArtifactCommand : PSCmdlet, ITransportParameters
         }
         if (!ShouldProcess(destination, $"Expand {label}")) return;
 
-        using var queue = new PipelineQueue();
-        Action<string> log = line => queue.Post(() => WriteVerbose(line));
         var activity = $"Expanding {label}";
         try
         {
-            var (work, engineName, session) = Start(reference, destination, log, queue, activity);
+            var (work, engineName, session) = Start(reference, destination, VerboseSink, activity);
+            ExpandedImage expanded;
             using (session)
             {
-                queue.RunUntilDone(work);
+                expanded = Run(work);
             }
-            var expanded = work.Result;
             if (expanded.SkippedLinks > 0)
                 WriteWarning($"{expanded.SkippedLinks} symbolic links were not created: this platform (Windows PowerShell) cannot. The artifact files are all there.");
             WriteObject(ToArtifact(expanded, label, engineName));
-        }
-        catch (OperationCanceledException)
-        {
-            throw new PipelineStoppedException();
         }
         catch (Exception e) when (e is CseAirgapException || e is InvalidDataException || e is FormatException || e is IOException || e is UnauthorizedAccessException)
         {
@@ -151,14 +144,13 @@ public sealed class ExpandCseArtifactCommand : PSCmdlet, ITransportParameters
         }
     }
 
-    protected override void StopProcessing() => _stop.Cancel();
-
-    private (Task<ExpandedImage> Work, string Engine, IDisposable? Session) Start(ImageReference? reference, string destination, Action<string> log, PipelineQueue queue, string activity)
+    /// <summary>The expansion to run (not started yet), by engine.</summary>
+    private (Func<CancellationToken, Task<ExpandedImage>> Work, string Engine, IDisposable? Session) Start(ImageReference? reference, string destination, Action<string> log, string activity)
     {
         if (ParameterSetName == PathSet)
         {
             var file = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
-            return (Task.Run(() => new ImageArchiveExpander(log).Expand(file, Platform, destination)), "Archive", null);
+            return (ct => Task.Run(() => new ImageArchiveExpander(log).Expand(file, Platform, destination), ct), "Archive", null);
         }
 
         var mirrors = RegistryParameters.Mirrors(SourceMirror);
@@ -167,23 +159,23 @@ public sealed class ExpandCseArtifactCommand : PSCmdlet, ITransportParameters
         {
             var exporter = new DockerImageExporter(DockerEndpoint.Resolve(DockerHost), log);
             var credential = RegistryParameters.CredentialFor(Credential, address.Host);
-            return (Task.Run(() => exporter.ExpandAsync(fetch, credential, destination,
-                status => queue.Post(() => WriteProgress(new ProgressRecord(2, activity, status))), _stop.Token)), "Docker", null);
+            return (ct => exporter.ExpandAsync(fetch, credential, destination,
+                status => Post(() => WriteProgress(new ProgressRecord(2, activity, status))), ct), "Docker", null);
         }
 
         var session = new RegistrySession(RegistryParameters.SessionOptions(this, CaCertificate, SkipCertificateCheck, log));
         var client = session.For(address, RegistryParameters.CredentialFor(Credential, address.Host));
         long bytes = 0;
         var expander = new RegistryImageExpander(client, log);
-        return (Task.Run(() => expander.ExpandAsync(fetch, Platform, destination, n =>
+        return (ct => expander.ExpandAsync(fetch, Platform, destination, n =>
         {
             // A progress line per 4 MB, not per read.
             var before = bytes >> 22;
             bytes += n;
             if (bytes >> 22 == before) return;
             var text = $"{bytes / 1048576.0:0.0} MB read";
-            queue.Post(() => WriteProgress(new ProgressRecord(2, activity, text)));
-        }, _stop.Token)), "Registry", session);
+            Post(() => WriteProgress(new ProgressRecord(2, activity, text)));
+        }, ct), "Registry", session);
     }
 
     private static CseArtifact ToArtifact(ExpandedImage expanded, string image, string engine)

@@ -56,8 +56,7 @@ public sealed class ExportCseDependencyCommand : SourceRegistryCmdlet
         if (MaxPartSize > 0 && !asTar)
             ThrowTerminatingError(new ErrorRecord(new PSArgumentException("-MaxPartSize splits a .tar export: give a -Path that ends in .tar."), "MaxPartSizeNeedsTar", ErrorCategory.InvalidArgument, Path));
 
-        using var queue = new PipelineQueue();
-        var (options, mirrors) = RegistryParameters.Create(this, queue, CaCertificate, SkipCertificateCheck, SourceMirror);
+        var (options, mirrors) = RegistryParameters.Create(this, VerboseSink, CaCertificate, SkipCertificateCheck, SourceMirror);
 
         using var session = new RegistrySession(options);
         var open = RegistryParameters.SourceOpener(session, mirrors, SourceCredential);
@@ -88,22 +87,11 @@ public sealed class ExportCseDependencyCommand : SourceRegistryCmdlet
         {
             var exporter = new ImageCopier(target, options.Retry, options.Log, open);
             var progress = new CopyProgress(jobs.Count);
-            var run = Task.Run(() => exporter.RunAsync(jobs, ThrottleLimit, progress, o => queue.Post(() => PublishResults.Write(this, o, $"{path}:{o.Job.Source}")), Cancellation.Token));
             var activity = $"Exporting to {path}";
-            try
-            {
-                queue.RunUntilDone(run, () => WriteProgress(new ProgressRecord(3, activity,
+            Run(ct => exporter.RunAsync(jobs, ThrottleLimit, progress, o => Post(() => PublishResults.Write(this, o, $"{path}:{o.Job.Source}")), ct),
+                () => new ProgressRecord(3, activity,
                     $"{progress.ImagesDone} of {progress.TotalImages} images; {progress.BytesCopied / 1048576.0:0.0} MB written, {progress.BytesReused / 1048576.0:0.0} MB already there")
-                { PercentComplete = Math.Min(100, 100 * progress.ImagesDone / Math.Max(1, progress.TotalImages)) }));
-            }
-            catch (OperationCanceledException)
-            {
-                throw new PipelineStoppedException();
-            }
-            finally
-            {
-                WriteProgress(new ProgressRecord(3, activity, "Done") { RecordType = ProgressRecordType.Completed });
-            }
+                { PercentComplete = Math.Min(100, 100 * progress.ImagesDone / Math.Max(1, progress.TotalImages)) });
         }
     }
 

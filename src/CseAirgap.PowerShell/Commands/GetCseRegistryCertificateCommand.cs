@@ -12,9 +12,8 @@ namespace CseAirgap.PowerShell.Commands;
 /// <summary>The TLS chain a registry presents, leaf first, with whether it is self-signed and trusted here; -AsPem for CSE's settings.</summary>
 [Cmdlet(VerbsCommon.Get, "CseRegistryCertificate")]
 [OutputType(typeof(X509Certificate2), typeof(string))]
-public sealed class GetCseRegistryCertificateCommand : PSCmdlet
+public sealed class GetCseRegistryCertificateCommand : AsyncCmdlet
 {
-    private readonly CancellationTokenSource _stop = new();
 
     /// <summary>host[:port] (443 by default); a base with a path or https:// is accepted too.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
@@ -45,11 +44,7 @@ public sealed class GetCseRegistryCertificateCommand : PSCmdlet
         TlsProbeResult probe;
         try
         {
-            probe = Task.Run(() => TlsProbe.ProbeAsync(host, port, null, TimeSpan.FromSeconds(15), _stop.Token)).GetAwaiter().GetResult();
-        }
-        catch (OperationCanceledException)
-        {
-            throw new PipelineStoppedException();
+            probe = Run(ct => TlsProbe.ProbeAsync(host, port, null, TimeSpan.FromSeconds(15), ct));
         }
         catch (RegistryException e)
         {
@@ -71,6 +66,4 @@ public sealed class GetCseRegistryCertificateCommand : PSCmdlet
             WriteObject(item);
         }
     }
-
-    protected override void StopProcessing() => _stop.Cancel();
 }

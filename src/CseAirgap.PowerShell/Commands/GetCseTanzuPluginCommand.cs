@@ -32,8 +32,7 @@ public sealed class GetCseTanzuPluginCommand : SourceRegistryCmdlet
 
     protected override void EndProcessing()
     {
-        using var queue = new PipelineQueue();
-        var plan = TanzuPluginPlanning.Create(this, queue, TkgVersion, OperatingSystem, Architecture, SourceMirror, SourceCredential, CaCertificate, SkipCertificateCheck, Cancellation.Token, out var session);
+        var plan = TanzuPluginPlanning.Create(this, TkgVersion, OperatingSystem, Architecture, SourceMirror, SourceCredential, CaCertificate, SkipCertificateCheck, out var session);
         using (session)
         using (plan)
         {
@@ -48,23 +47,17 @@ public sealed class GetCseTanzuPluginCommand : SourceRegistryCmdlet
 /// <summary>The planning step both plug-in cmdlets share: settings, then the inventory read and the selection.</summary>
 internal static class TanzuPluginPlanning
 {
-    public static TanzuPluginPlan? Create(PSCmdlet cmdlet, PipelineQueue queue, string[] tkgVersions, string[]? os, string[]? arch, object? sourceMirror,
-        PSCredential? sourceCredential, string[]? caCertificate, bool skipCertificateCheck, CancellationToken ct, out RegistrySession? session)
+    public static TanzuPluginPlan? Create(AsyncCmdlet cmdlet, string[] tkgVersions, string[]? os, string[]? arch, object? sourceMirror,
+        PSCredential? sourceCredential, string[]? caCertificate, bool skipCertificateCheck, out RegistrySession? session)
     {
         session = null;
-        var (options, mirrors) = RegistryParameters.Create(cmdlet, queue, caCertificate, skipCertificateCheck, sourceMirror);
+        var (options, mirrors) = RegistryParameters.Create(cmdlet, cmdlet.VerboseSink, caCertificate, skipCertificateCheck, sourceMirror);
         var created = new RegistrySession(options);
         session = created;
         var open = RegistryParameters.SourceOpener(created, mirrors, sourceCredential);
-        var work = Task.Run(() => TanzuPluginPlan.CreateAsync(open, tkgVersions, os, arch, options.Log, ct));
         try
         {
-            queue.RunUntilDone(work);
-            return work.Result;
-        }
-        catch (OperationCanceledException)
-        {
-            throw new PipelineStoppedException();
+            return cmdlet.Run(ct => TanzuPluginPlan.CreateAsync(open, tkgVersions, os, arch, options.Log, ct));
         }
         catch (CseAirgapException e)
         {

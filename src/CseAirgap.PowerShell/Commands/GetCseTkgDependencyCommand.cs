@@ -49,8 +49,7 @@ public sealed class GetCseTkgDependencyCommand : SourceRegistryCmdlet
 
     protected override void ProcessRecord()
     {
-        using var queue = new PipelineQueue();
-        var (options, mirrors) = RegistryParameters.Create(this, queue, CaCertificate, SkipCertificateCheck, SourceMirror);
+        var (options, mirrors) = RegistryParameters.Create(this, VerboseSink, CaCertificate, SkipCertificateCheck, SourceMirror);
         using var session = new RegistrySession(options);
         var open = RegistryParameters.SourceOpener(session, mirrors, SourceCredential);
         var resolver = new TkgDependencyResolver(reference =>
@@ -63,17 +62,12 @@ public sealed class GetCseTkgDependencyCommand : SourceRegistryCmdlet
         {
             var line = 0;
             // Each image is written as soon as the resolver knows it, on the pipeline thread.
-            var work = Task.Run(() => resolver.ResolveAsync(version, SourceRepository, KubernetesVersion,
-                found => queue.Post(() => Emit(found, ++line)),
-                problem => queue.Post(() => WriteError(RegistryErrors.ToErrorRecord(problem, problem.Target))),
-                Cancellation.Token));
             try
             {
-                queue.RunUntilDone(work);
-            }
-            catch (OperationCanceledException)
-            {
-                throw new PipelineStoppedException();
+                Run(ct => resolver.ResolveAsync(version, SourceRepository, KubernetesVersion,
+                    found => Post(() => Emit(found, ++line)),
+                    problem => Post(() => WriteError(RegistryErrors.ToErrorRecord(problem, problem.Target))),
+                    ct));
             }
             catch (Exception e) when (e is CseAirgapException || e is FormatException)
             {
@@ -93,7 +87,7 @@ public sealed class GetCseTkgDependencyCommand : SourceRegistryCmdlet
         catch
         {
             // The pipeline stops (Select-Object -First, Ctrl+C): the resolver need not read another BOM.
-            Cancellation.Cancel();
+            CancelWork();
             throw;
         }
     }

@@ -19,13 +19,12 @@ namespace CseAirgap.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Publish, "CseDependency", DefaultParameterSetName = DependencySet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(CsePublishResult))]
-public sealed class PublishCseDependencyCommand : PSCmdlet, IDestinationParameters, ISourceTrustParameters, ITransportParameters
+public sealed class PublishCseDependencyCommand : AsyncCmdlet, IDestinationParameters, ISourceTrustParameters, ITransportParameters
 {
     private const string DependencySet = "Dependency";
     private const string PathSet = "Path";
     private readonly List<(CseDependency Dependency, ImageReference Destination)> _pending = new();
     private OciLayoutReader? _export;
-    private readonly CancellationTokenSource _stop = new();
     private RegistryAddress _base = null!;
 
     [Parameter(ParameterSetName = DependencySet, Mandatory = true, Position = 0, ValueFromPipeline = true)]
@@ -144,8 +143,7 @@ public sealed class PublishCseDependencyCommand : PSCmdlet, IDestinationParamete
     protected override void EndProcessing()
     {
         if (_pending.Count == 0) return;
-        using var queue = new PipelineQueue();
-        var (options, mirrors) = RegistryParameters.Create(this, queue, CaCertificate, SkipCertificateCheck, SourceMirror);
+        var (options, mirrors) = RegistryParameters.Create(this, VerboseSink, CaCertificate, SkipCertificateCheck, SourceMirror);
         if (ChunkedUploadThreshold > 0)
         {
             // A proxy that caps bodies caps chunks too: none is larger than the threshold.
@@ -172,32 +170,16 @@ public sealed class PublishCseDependencyCommand : PSCmdlet, IDestinationParamete
         Func<ImageReference, IImageSource> lockSources = _export != null ? reference => LayoutImageSource.For(_export, reference) : open;
         var copier = new ImageCopier(new RegistryDestination(destination), options.Retry, options.Log, lockSources);
         var progress = new CopyProgress(jobs.Count);
-        var run = Task.Run(() => copier.RunAsync(jobs, ThrottleLimit, progress, o => queue.Post(() => PublishResults.Write(this, o)), _stop.Token));
-        try
-        {
-            queue.RunUntilDone(run, () => WriteProgress(Progress(progress, completed: false)));
-        }
-        catch (OperationCanceledException)
-        {
-            throw new PipelineStoppedException();
-        }
-        finally
-        {
-            WriteProgress(Progress(progress, completed: true));
-        }
+        Run(ct => copier.RunAsync(jobs, ThrottleLimit, progress, o => Post(() => PublishResults.Write(this, o)), ct), () => Progress(progress));
         WriteVerbose($"{_base.Host}: {destination.RequestCount} requests; {progress.BytesCopied} bytes sent, {progress.BytesReused} reused.");
     }
 
-    protected override void StopProcessing() => _stop.Cancel();
-
-    private ProgressRecord Progress(CopyProgress p, bool completed)
+    private ProgressRecord Progress(CopyProgress p)
     {
-        var record = new ProgressRecord(1, $"Publishing to {_base}",
+        return new ProgressRecord(1, $"Publishing to {_base}",
             $"{p.ImagesDone} of {p.TotalImages} images; {p.BytesCopied / 1048576.0:0.0} MB sent, {p.BytesReused / 1048576.0:0.0} MB reused")
         {
             PercentComplete = p.TotalImages == 0 ? 100 : Math.Min(100, 100 * p.ImagesDone / p.TotalImages),
         };
-        if (completed) record.RecordType = ProgressRecordType.Completed;
-        return record;
     }
 }

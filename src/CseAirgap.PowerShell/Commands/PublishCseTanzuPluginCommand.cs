@@ -63,8 +63,7 @@ public sealed class PublishCseTanzuPluginCommand : SourceRegistryCmdlet, IDestin
             ThrowTerminatingError(new ErrorRecord(new PSArgumentException(e.Message, e), "InvalidRegistry", ErrorCategory.InvalidArgument, Registry));
             return;
         }
-        using var queue = new PipelineQueue();
-        var plan = TanzuPluginPlanning.Create(this, queue, TkgVersion, OperatingSystem, Architecture, SourceMirror, SourceCredential, CaCertificate, SkipCertificateCheck, Cancellation.Token, out var session);
+        var plan = TanzuPluginPlanning.Create(this, TkgVersion, OperatingSystem, Architecture, SourceMirror, SourceCredential, CaCertificate, SkipCertificateCheck, out var session);
         using (session)
         using (plan)
         {
@@ -86,37 +85,29 @@ public sealed class PublishCseTanzuPluginCommand : SourceRegistryCmdlet, IDestin
             var progress = new CopyProgress(jobs.Count);
             var landed = new List<PluginImage>();
             var byJob = jobs.ToDictionary(j => j.Job, j => j.Plugin);
-            var work = Task.Run(async () =>
-            {
-                await copier.RunAsync(jobs.Select(j => j.Job).ToList(), ThrottleLimit, progress, o =>
-                {
-                    if (o.Status != CopyStatus.Failed) lock (landed) landed.Add(byJob[o.Job]);
-                    queue.Post(() => PublishResults.Write(this, o));
-                }, Cancellation.Token).ConfigureAwait(false);
-                // Last: the inventory never lists a plug-in whose image is not there.
-                if (landed.Count == 0) return null;
-                return await plan.PublishInventoryAsync(destinationClient, @base, landed, Cancellation.Token).ConfigureAwait(false);
-            });
+            string? inventoryDigest;
             try
             {
-                queue.RunUntilDone(work, () => WriteProgress(new ProgressRecord(4, $"Publishing Tanzu CLI plug-ins to {@base}",
-                    $"{progress.ImagesDone} of {progress.TotalImages} images; {progress.BytesCopied / 1048576.0:0.0} MB sent")));
-            }
-            catch (OperationCanceledException)
-            {
-                throw new PipelineStoppedException();
+                inventoryDigest = Run<string?>(async ct =>
+                {
+                    await copier.RunAsync(jobs.Select(j => j.Job).ToList(), ThrottleLimit, progress, o =>
+                    {
+                        if (o.Status != CopyStatus.Failed) lock (landed) landed.Add(byJob[o.Job]);
+                        Post(() => PublishResults.Write(this, o));
+                    }, ct).ConfigureAwait(false);
+                    // Last: the inventory never lists a plug-in whose image is not there.
+                    if (landed.Count == 0) return null;
+                    return await plan.PublishInventoryAsync(destinationClient, @base, landed, ct).ConfigureAwait(false);
+                }, () => new ProgressRecord(4, $"Publishing Tanzu CLI plug-ins to {@base}",
+                    $"{progress.ImagesDone} of {progress.TotalImages} images; {progress.BytesCopied / 1048576.0:0.0} MB sent"));
             }
             catch (CseAirgapException e)
             {
                 WriteError(RegistryErrors.ToErrorRecord(e, inventoryTarget));
                 return;
             }
-            finally
-            {
-                WriteProgress(new ProgressRecord(4, $"Publishing Tanzu CLI plug-ins to {@base}", "Done") { RecordType = ProgressRecordType.Completed });
-            }
-            if (work.Result != null)
-                WriteObject(new CsePublishResult(TanzuPluginPlan.InventoryReference, inventoryTarget, work.Result, CsePublishStatus.Copied, 0, 0, TimeSpan.Zero, 0, kind: "Inventory"));
+            if (inventoryDigest != null)
+                WriteObject(new CsePublishResult(TanzuPluginPlan.InventoryReference, inventoryTarget, inventoryDigest, CsePublishStatus.Copied, 0, 0, TimeSpan.Zero, 0, kind: "Inventory"));
         }
     }
 

@@ -1,16 +1,13 @@
 using System.Management.Automation;
-using System.Threading;
 
 namespace CseAirgap.PowerShell.Commands;
 
 /// <summary>
-/// The parameters every cmdlet that reads source images shares (mirror, source credential, trust), and the
-/// cancellation that Ctrl+C triggers.
+/// The parameters every cmdlet that reads source images shares (mirror, source credential, trust); cancellation,
+/// the write queue and progress come from <see cref="AsyncCmdlet"/>.
 /// </summary>
-public abstract class SourceRegistryCmdlet : PSCmdlet, ITransportParameters
+public abstract class SourceRegistryCmdlet : AsyncCmdlet, ITransportParameters
 {
-    private protected readonly CancellationTokenSource Cancellation = new();
-
     /// <summary>A mirror for every source host (string), or a hashtable of source host to mirror.</summary>
     [Parameter]
     public object? SourceMirror { get; set; }
@@ -35,6 +32,4 @@ public abstract class SourceRegistryCmdlet : PSCmdlet, ITransportParameters
     [Parameter]
     [ValidateRange(1, 3600)]
     public int StallTimeoutSec { get; set; } = 60;
-
-    protected override void StopProcessing() => Cancellation.Cancel();
 }

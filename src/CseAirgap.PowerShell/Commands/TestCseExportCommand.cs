@@ -10,9 +10,8 @@ namespace CseAirgap.PowerShell.Commands;
 /// <summary>Verifies an export before and after it travels: part checksums, every blob's digest, every image complete.</summary>
 [Cmdlet(VerbsDiagnostic.Test, "CseExport")]
 [OutputType(typeof(CseCheckResult), typeof(bool))]
-public sealed class TestCseExportCommand : PSCmdlet
+public sealed class TestCseExportCommand : AsyncCmdlet
 {
-    private readonly CancellationTokenSource _stop = new();
 
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("FullName")]
@@ -26,19 +25,11 @@ public sealed class TestCseExportCommand : PSCmdlet
     {
         var path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
         var refusals = new System.Collections.Concurrent.ConcurrentQueue<CseAirgap.Engine.Failures.CseAirgapException>();
-        var work = Task.Run(() => ExportVerifier.Verify(path, _stop.Token, refusals.Enqueue));
-        try
-        {
-            work.Wait();
-        }
-        catch (AggregateException e) when (e.InnerException is OperationCanceledException)
-        {
-            throw new PipelineStoppedException();
-        }
+        var checks = Run(ct => Task.Run(() => ExportVerifier.Verify(path, ct, refusals.Enqueue), ct));
         // A refused export (a hostile index.json, say) is an error with its own ID, besides the failed check.
         if (!Quiet)
             foreach (var refusal in refusals) WriteError(RegistryErrors.ToErrorRecord(refusal, path));
-        var results = CheckResults.ToOutput(work.Result);
+        var results = CheckResults.ToOutput(checks);
         if (Quiet)
         {
             var ok = true;
@@ -47,6 +38,4 @@ public sealed class TestCseExportCommand : PSCmdlet
         }
         else WriteObject(results, enumerateCollection: true);
     }
-
-    protected override void StopProcessing() => _stop.Cancel();
 }

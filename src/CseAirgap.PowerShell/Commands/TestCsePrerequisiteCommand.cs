@@ -12,9 +12,8 @@ namespace CseAirgap.PowerShell.Commands;
 /// <summary>The procedure's prerequisites, checked before starting: DNS, reachability, trusted TLS, push rights, Docker, disk.</summary>
 [Cmdlet(VerbsDiagnostic.Test, "CsePrerequisite")]
 [OutputType(typeof(CseCheckResult))]
-public sealed class TestCsePrerequisiteCommand : PSCmdlet, IDestinationParameters, ITransportParameters
+public sealed class TestCsePrerequisiteCommand : AsyncCmdlet, IDestinationParameters, ITransportParameters
 {
-    private readonly CancellationTokenSource _stop = new();
 
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
@@ -51,14 +50,13 @@ public sealed class TestCsePrerequisiteCommand : PSCmdlet, IDestinationParameter
 
     protected override void EndProcessing()
     {
-        using var queue = new PipelineQueue();
         RegistryAddress address;
         RegistrySessionOptions options;
         Uri? docker = null;
         try
         {
             address = RegistryAddress.Parse(Registry);
-            options = RegistryParameters.SessionOptions(this, CaCertificate, SkipCertificateCheck, line => queue.Post(() => WriteVerbose(line)));
+            options = RegistryParameters.SessionOptions(this, CaCertificate, SkipCertificateCheck, VerboseSink);
             if (DockerHost != null) docker = DockerEndpoint.Resolve(DockerHost);
             if (VcdEndpoint != null && !VcdEndpoint.IsAbsoluteUri) throw new FormatException($"'{VcdEndpoint}' is not an absolute URL: write https://vcd.corp.local.");
         }
@@ -71,17 +69,7 @@ public sealed class TestCsePrerequisiteCommand : PSCmdlet, IDestinationParameter
         using var session = new RegistrySession(options);
         var inspector = new PrerequisiteInspector(address, session.For(address, RegistryParameters.CredentialFor(Credential, address.Host)), options.Trust);
         var cwd = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
-        var work = Task.Run(() => inspector.InspectAsync(VcdEndpoint, docker, cwd, _stop.Token));
-        try
-        {
-            queue.RunUntilDone(work);
-        }
-        catch (OperationCanceledException)
-        {
-            throw new PipelineStoppedException();
-        }
-        WriteObject(CheckResults.ToOutput(work.Result), enumerateCollection: true);
+        var results = Run(ct => inspector.InspectAsync(VcdEndpoint, docker, cwd, ct));
+        WriteObject(CheckResults.ToOutput(results), enumerateCollection: true);
     }
-
-    protected override void StopProcessing() => _stop.Cancel();
 }

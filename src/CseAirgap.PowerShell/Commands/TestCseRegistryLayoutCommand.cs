@@ -45,7 +45,6 @@ public sealed class TestCseRegistryLayoutCommand : SourceRegistryCmdlet, IDestin
 
     protected override void EndProcessing()
     {
-        using var queue = new PipelineQueue();
         RegistryAddress address;
         try
         {
@@ -56,7 +55,7 @@ public sealed class TestCseRegistryLayoutCommand : SourceRegistryCmdlet, IDestin
             ThrowTerminatingError(RegistryParameters.SettingsError(e, Registry));
             return;
         }
-        var (options, mirrors) = RegistryParameters.Create(this, queue, CaCertificate, SkipCertificateCheck, SourceMirror);
+        var (options, mirrors) = RegistryParameters.Create(this, VerboseSink, CaCertificate, SkipCertificateCheck, SourceMirror);
 
         using var session = new RegistrySession(options);
         using var anonymous = new RegistrySession(options);
@@ -68,21 +67,18 @@ public sealed class TestCseRegistryLayoutCommand : SourceRegistryCmdlet, IDestin
                 var from = (RegistryImageSource)RegistryParameters.SourceOpener(session, mirrors, SourceCredential)(source);
                 return (from.Client, from.Fetch);
             });
-        var work = Task.Run(() => inspector.InspectAsync(_dependencies.Distinct().ToList(), Cancellation.Token));
+        IReadOnlyList<CheckResult> checks;
         try
         {
-            queue.RunUntilDone(work);
-        }
-        catch (OperationCanceledException)
-        {
-            throw new PipelineStoppedException();
+            checks = Run(ct => inspector.InspectAsync(_dependencies.Distinct().ToList(), ct));
         }
         catch (CseAirgap.Engine.Failures.CseAirgapException e)
         {
             // The registry itself misbehaved (a paging loop, an oversized answer): no check result can stand for that.
             ThrowTerminatingError(RegistryErrors.ToErrorRecord(e, Registry));
+            return;
         }
-        var results = CheckResults.ToOutput(work.Result);
+        var results = CheckResults.ToOutput(checks);
         if (Quiet) WriteObject(results.All(r => r.Status != CseCheckStatus.Failed));
         else WriteObject(results, enumerateCollection: true);
     }
