@@ -49,11 +49,11 @@ Write-Host ("re-run in {0:N2} s" -f $clock.Elapsed.TotalSeconds)
 Show 'Step 4: Get-CseTkgDependency -TkgVersion 2.5.0 | Publish-CseDependency (TKG BOMs; package repositories are imgpkg bundles)'
 $tkg = Get-CseTkgDependency -TkgVersion 2.5.0 -SourceMirror $mirror -CaCertificate $Environment.CaFile |
     Publish-CseDependency -Registry $base -Credential $credential -SourceMirror $mirror -CaCertificate $Environment.CaFile
-$tkg | Format-Table Status, Kind, BundleImages, Destination | Out-Host
+$tkg | Format-Table Status, Kind, BundleImages, DestinationPath -Wrap | Out-Host
 
 Show 'Step 5: Publish-CseTanzuPlugin -TkgVersion 2.5.0 (plug-in images, then the inventory)'
 Publish-CseTanzuPlugin -TkgVersion 2.5.0 -Registry $base -Credential $credential -SourceMirror $mirror -CaCertificate $Environment.CaFile |
-    Format-Table Status, Kind, Destination | Out-Host
+    Format-Table Status, Kind, DestinationPath -Wrap | Out-Host
 
 Show 'Proof: Test-CseRegistryLayout'
 $checks = @($dependencies) + @($tkg | ForEach-Object Source) |
