@@ -1,8 +1,6 @@
 using System.Collections.Generic;
-using System.IO;
-using System.IO.Compression;
 using System.Text;
-using CseAirgap.Engine.Archive;
+using CseAirgap.Engine.Images;
 using CseAirgap.Engine.Registry;
 
 namespace CseAirgap.Engine.Imgpkg;
@@ -16,8 +14,6 @@ namespace CseAirgap.Engine.Imgpkg;
 public sealed class ImageLocationsImage
 {
     public const string FileName = "image-locations.yml";
-    public const string LayerMediaType = "application/vnd.docker.image.rootfs.diff.tar.gzip";
-    public const string ConfigMediaType = "application/vnd.docker.container.image.v1+json";
 
     private ImageLocationsImage(byte[] config, byte[] layer, ManifestDocument manifest)
     {
@@ -41,22 +37,7 @@ public sealed class ImageLocationsImage
 
     public static ImageLocationsImage Build(IEnumerable<LockedImage> images, string target)
     {
-        using var tarBuffer = new MemoryStream();
-        var tar = new TarEntryWriter(tarBuffer);
-        tar.WriteFile(FileName, Encoding.UTF8.GetBytes(Yaml(images)));
-        tar.WriteEnd();
-        var tarBytes = tarBuffer.ToArray();
-        byte[] layer;
-        using (var gz = new MemoryStream())
-        {
-            using (var zip = new GZipStream(gz, CompressionLevel.Optimal, leaveOpen: true)) zip.Write(tarBytes, 0, tarBytes.Length);
-            layer = gz.ToArray();
-        }
-        var config = Encoding.UTF8.GetBytes(
-            "{\"architecture\":\"\",\"os\":\"\",\"config\":{},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + Digests.Sha256(tarBytes) + "\"]}}");
-        var manifest = "{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.DockerManifest + "\"," +
-            "\"config\":{\"mediaType\":\"" + ConfigMediaType + "\",\"digest\":\"" + Digests.Sha256(config) + "\",\"size\":" + config.Length + "}," +
-            "\"layers\":[{\"mediaType\":\"" + LayerMediaType + "\",\"digest\":\"" + Digests.Sha256(layer) + "\",\"size\":" + layer.Length + "}]}";
-        return new ImageLocationsImage(config, layer, ManifestDocument.Parse(Encoding.UTF8.GetBytes(manifest), MediaTypes.DockerManifest, target));
+        var image = SingleLayerImage.Build(new[] { (FileName, Encoding.UTF8.GetBytes(Yaml(images))) }, SingleLayerImage.Docker, target);
+        return new ImageLocationsImage(image.Config, image.Layer, image.Manifest);
     }
 }

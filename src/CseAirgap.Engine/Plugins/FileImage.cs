@@ -1,9 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
-using System.IO.Compression;
 using System.Linq;
-using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using CseAirgap.Engine.Archive;
@@ -77,23 +75,8 @@ public static class FileImage
     /// <summary>Pushes an image holding <paramref name="files"/>; returns its digest.</summary>
     public static async Task<string> PushAsync(RegistryClient client, string repository, string tag, IReadOnlyList<ImageFile> files, CancellationToken ct)
     {
-        using var tarBuffer = new MemoryStream();
-        var tar = new TarEntryWriter(tarBuffer);
-        foreach (var file in files) tar.WriteFile(file.Name, file.Content);
-        tar.WriteEnd();
-        var tarBytes = tarBuffer.ToArray();
-        byte[] layer;
-        using (var gz = new MemoryStream())
-        {
-            using (var zip = new GZipStream(gz, CompressionLevel.Optimal, leaveOpen: true)) zip.Write(tarBytes, 0, tarBytes.Length);
-            layer = gz.ToArray();
-        }
-        var config = Encoding.UTF8.GetBytes(
-            "{\"architecture\":\"\",\"os\":\"\",\"config\":{},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + Digests.Sha256(tarBytes) + "\"]}}");
-        var manifestJson = "{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OciManifest + "\"," +
-            "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" + Digests.Sha256(config) + "\",\"size\":" + config.Length + "}," +
-            "\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"" + Digests.Sha256(layer) + "\",\"size\":" + layer.Length + "}]}";
-        var manifest = ManifestDocument.Parse(Encoding.UTF8.GetBytes(manifestJson), MediaTypes.OciManifest, $"{client.Address.Host}/{repository}:{tag}");
+        var image = SingleLayerImage.Build(files.Select(f => (f.Name, f.Content)), SingleLayerImage.Oci, $"{client.Address.Host}/{repository}:{tag}");
+        var (config, layer, manifest) = (image.Config, image.Layer, image.Manifest);
         foreach (var blob in new[] { config, layer })
         {
             var digest = Digests.Sha256(blob);
