@@ -8,8 +8,9 @@ namespace CseAirgap.PowerShell;
 /// <summary>
 /// The base of every cmdlet whose work is asynchronous (OpenAuthenticode's AsyncPSCmdlet shape): the work runs on
 /// a task with the cmdlet's cancellation token; everything it writes is queued and played on the pipeline thread,
-/// in order; Ctrl+C cancels the token and ends the cmdlet as PipelineStoppedException; a progress record is always
-/// completed. A write posted after a stop raises PipelineStoppedException in the work instead of being lost.
+/// in order; Ctrl+C cancels the token and ends the cmdlet as PipelineStoppedException; a progress record shown is
+/// completed whenever the work ends, unless the pipeline is stopping (nothing may be written then). A write posted
+/// after a stop raises PipelineStoppedException in the work instead of being lost.
 /// </summary>
 public abstract class AsyncCmdlet : PSCmdlet, IDisposable
 {
@@ -39,10 +40,6 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
 
     /// <summary>From any thread: an action for the pipeline thread (WriteObject, WriteError, ...).</summary>
     protected internal void Post(Action action) => _queue.Post(action);
-
-    protected void PostObject(object? value) => Post(() => WriteObject(value));
-
-    protected void PostError(ErrorRecord record) => Post(() => WriteError(record));
 
     /// <summary>The engine's diagnostic sink: lines become verbose output on the pipeline thread.</summary>
     protected internal Action<string> VerboseSink => line => Post(() => WriteVerbose(line));
