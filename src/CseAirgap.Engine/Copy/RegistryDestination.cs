@@ -73,16 +73,7 @@ public sealed class RegistryDestination : IImageDestination
         var repository = bundle.Repository;
         await _client.PutManifestAsync(repository, ImgpkgBundle.Tag(manifest.Digest), manifest, ct).ConfigureAwait(false);
         var tag = ImgpkgBundle.LocationsTag(manifest.Digest);
-        var locations = ImageLocationsImage.Build(images, $"{bundle.Registry}/{repository}:{tag}");
-        foreach (var blob in new[] { locations.Config, locations.Layer })
-        {
-            var digest = Digests.Sha256(blob);
-            if (await _client.HeadBlobAsync(repository, digest, RegistryScope.Push(repository), ct).ConfigureAwait(false) != null) continue;
-            var session = await _client.StartUploadAsync(repository, ct).ConfigureAwait(false);
-            using var body = new VerifyingStream(new MemoryStream(blob, writable: false), digest, blob.Length, null);
-            await _client.UploadBlobAsync(session, repository, digest, blob.Length, body, ct).ConfigureAwait(false);
-        }
-        await _client.PutManifestAsync(repository, tag, locations.Manifest, ct).ConfigureAwait(false);
+        await ImageLocationsImage.Build(images, $"{bundle.Registry}/{repository}:{tag}").PushAsync(_client, repository, tag, ct).ConfigureAwait(false);
     }
 
     public void Complete() { }

@@ -2,6 +2,8 @@ using System.Collections.Generic;
 using System.IO;
 using System.IO.Compression;
 using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
 using CseAirgap.Engine.Archive;
 using CseAirgap.Engine.Registry;
 
@@ -51,5 +53,20 @@ internal sealed class SingleLayerImage
             "\"config\":{\"mediaType\":\"" + types.Config + "\",\"digest\":\"" + Digests.Sha256(config) + "\",\"size\":" + config.Length + "}," +
             "\"layers\":[{\"mediaType\":\"" + types.Layer + "\",\"digest\":\"" + Digests.Sha256(layer) + "\",\"size\":" + layer.Length + "}]}";
         return new SingleLayerImage(config, layer, ManifestDocument.Parse(Encoding.UTF8.GetBytes(manifest), types.Manifest, target));
+    }
+
+    /// <summary>Pushes the blobs the repository lacks, then the manifest under <paramref name="tag"/>; returns its digest.</summary>
+    public async Task<Digest> PushAsync(RegistryClient client, string repository, string tag, CancellationToken ct)
+    {
+        foreach (var blob in new[] { Config, Layer })
+        {
+            var digest = Digests.Sha256(blob);
+            if (await client.HeadBlobAsync(repository, digest, RegistryScope.Push(repository), ct).ConfigureAwait(false) != null) continue;
+            var session = await client.StartUploadAsync(repository, ct).ConfigureAwait(false);
+            using var body = new VerifyingStream(new MemoryStream(blob, writable: false), digest, blob.Length, null);
+            await client.UploadBlobAsync(session, repository, digest, blob.Length, body, ct).ConfigureAwait(false);
+        }
+        await client.PutManifestAsync(repository, tag, Manifest, ct).ConfigureAwait(false);
+        return Manifest.Digest;
     }
 }

@@ -11,20 +11,9 @@ namespace CseAirgap.Engine.Imgpkg;
 /// image-locations.yml (apiVersion imgpkg.carvel.dev/v1alpha1, kind ImageLocations, images: image and isBundle for
 /// each image of the bundle's lock, named as the lock names it). imgpkg refuses any other layer media type.
 /// </summary>
-public sealed class ImageLocationsImage
+internal static class ImageLocationsImage
 {
     public const string FileName = "image-locations.yml";
-
-    private ImageLocationsImage(byte[] config, byte[] layer, ManifestDocument manifest)
-    {
-        Config = config;
-        Layer = layer;
-        Manifest = manifest;
-    }
-
-    public byte[] Config { get; }
-    public byte[] Layer { get; }
-    public ManifestDocument Manifest { get; }
 
     /// <summary>The YAML imgpkg writes (keys in the order its marshaller sorts them).</summary>
     public static string Yaml(IEnumerable<LockedImage> images)
@@ -35,9 +24,6 @@ public sealed class ImageLocationsImage
         return text.Append("kind: ImageLocations\n").ToString();
     }
 
-    public static ImageLocationsImage Build(IEnumerable<LockedImage> images, string target)
-    {
-        var image = SingleLayerImage.Build(new[] { (FileName, Encoding.UTF8.GetBytes(Yaml(images))) }, SingleLayerImage.Docker, target);
-        return new ImageLocationsImage(image.Config, image.Layer, image.Manifest);
-    }
+    public static SingleLayerImage Build(IEnumerable<LockedImage> images, string target) =>
+        SingleLayerImage.Build(new[] { (FileName, Encoding.UTF8.GetBytes(Yaml(images))) }, SingleLayerImage.Docker, target);
 }

@@ -73,21 +73,9 @@ public static class FileImage
     }
 
     /// <summary>Pushes an image holding <paramref name="files"/>; returns its digest.</summary>
-    public static async Task<string> PushAsync(RegistryClient client, string repository, string tag, IReadOnlyList<ImageFile> files, CancellationToken ct)
-    {
-        var image = SingleLayerImage.Build(files.Select(f => (f.Name, f.Content)), SingleLayerImage.Oci, $"{client.Address.Host}/{repository}:{tag}");
-        var (config, layer, manifest) = (image.Config, image.Layer, image.Manifest);
-        foreach (var blob in new[] { config, layer })
-        {
-            var digest = Digests.Sha256(blob);
-            if (await client.HeadBlobAsync(repository, digest, RegistryScope.Push(repository), ct).ConfigureAwait(false) != null) continue;
-            var session = await client.StartUploadAsync(repository, ct).ConfigureAwait(false);
-            using var body = new VerifyingStream(new MemoryStream(blob, writable: false), digest, blob.Length, null);
-            await client.UploadBlobAsync(session, repository, digest, blob.Length, body, ct).ConfigureAwait(false);
-        }
-        await client.PutManifestAsync(repository, tag, manifest, ct).ConfigureAwait(false);
-        return manifest.Digest;
-    }
+    public static async Task<string> PushAsync(RegistryClient client, string repository, string tag, IReadOnlyList<ImageFile> files, CancellationToken ct) =>
+        await SingleLayerImage.Build(files.Select(f => (f.Name, f.Content)), SingleLayerImage.Oci, $"{client.Address.Host}/{repository}:{tag}")
+            .PushAsync(client, repository, tag, ct).ConfigureAwait(false);
 
     /// <summary>"./a/b" and "a/b" as "a/b"; null for an absolute name, one with "..", "." or a backslash.</summary>
     internal static string? PlainName(string name)

@@ -57,6 +57,8 @@ internal sealed class StallGuardedContent : HttpContent
         private readonly string _host;
         private readonly string _what;
         private long _received;
+        private CancellationTokenSource? _timer;
+        private CancellationToken _timerFor;
 
         public GuardedStream(Stream inner, TimeSpan stall, string host, string what)
         {
@@ -71,11 +73,21 @@ internal sealed class StallGuardedContent : HttpContent
 
         public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
         {
-            using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            // One timer for the stream, armed for each read and disarmed after it (a read per TLS record: a new linked
+            // source each time cost an allocation and a registration on the hot path). Linked anew only when the
+            // caller's token changes, which a copy loop never does.
+            if (_timer == null || _timerFor != cancellationToken)
+            {
+                _timer?.Dispose();
+                _timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                _timerFor = cancellationToken;
+            }
+            var timer = _timer;
             timer.CancelAfter(_stall);
             try
             {
                 var n = await _inner.ReadAsync(buffer, offset, count, timer.Token).ConfigureAwait(false);
+                timer.CancelAfter(Timeout.InfiniteTimeSpan);
                 _received += n;
                 return n;
             }
@@ -101,7 +113,11 @@ internal sealed class StallGuardedContent : HttpContent
 
         protected override void Dispose(bool disposing)
         {
-            if (disposing) _inner.Dispose();
+            if (disposing)
+            {
+                _inner.Dispose();
+                _timer?.Dispose();
+            }
             base.Dispose(disposing);
         }
     }
