@@ -12,7 +12,14 @@
         import are excluded), skopeo's (user + system of the script and its children, /usr/bin/time), and each
         destination registry's (utime + stime from /proc/<pid>/stat before and after), all per GB copied;
       - peak resident memory of our process (/usr/bin/time -v);
-      - requests each destination served (its access log), and per image on the warm re-run.
+      - requests each destination served (its access log), and per image on the warm re-run;
+      - steady state: after the cold copy, the same process copies the large image alone into a third, empty
+        registry; its CPU per GB is the per-byte cost once the runtime has compiled the hot code (the cold figure
+        also carries the JIT's one-off cost);
+      - the per-byte floor on this machine: one SHA-256 and two AES-GCM passes (decrypt from the source, encrypt to
+        the destination), from `openssl speed` at 16 KB, the TLS record size;
+      - the registries' CPU (source and destination), and what it implies: on a CPU-bound machine, a cold copy
+        cannot take less wall time than (registries' CPU + ours) / cores.
     Results: out/bench/cse-shaped.md, printed at the end.
 #>
 param([Parameter(Mandatory)] $Environment, [Parameter(Mandatory)][string] $ModulePath, [int] $LargeLayerMiB = 512)
@@ -30,6 +37,17 @@ $uniqueBytes = ($set | ForEach-Object { $_.Blobs } | Sort-Object { $_.Digest } -
 $gb = $uniqueBytes / 1e9
 $listFile = Join-Path $benchDir 'cse-shaped.txt'
 Set-Content $listFile ($set | ForEach-Object Reference)
+$largeReference = ($set | Sort-Object { ($_.Blobs | Measure-Object Size -Maximum).Maximum } | Select-Object -Last 1).Reference
+
+function Get-OpensslRate([string] $Algorithm) {
+    # Bytes per second at 16 KB blocks (the TLS record size): the last figure of `openssl speed`'s result line, in kB/s.
+    $line = & openssl speed -seconds 1 -bytes 16384 -evp $Algorithm 2>$null | Select-Object -Last 1
+    [double](($line -split '\s+')[-1] -replace 'k$', '') * 1000
+}
+$sha256Rate = Get-OpensslRate 'sha256'
+$aesRate = Get-OpensslRate 'aes-256-gcm'
+# Per GB copied: one SHA-256 (the digest check), one AES-GCM decrypt (source TLS) and one encrypt (destination TLS).
+$floor = 1e9 / $sha256Rate + 2 * 1e9 / $aesRate
 
 function Get-ProcessCpuSeconds([int] $ProcessId) {
     # /proc/<pid>/stat: utime and stime are the 14th and 15th fields; the name (2nd) may hold spaces, so count after ')'.
@@ -46,6 +64,7 @@ function Invoke-Measured([string] $Label, $Registry, [string[]] $Command) {
     $report = Join-Path $benchDir "$Label.time"
     $requests = Measure-Requests $Registry
     $registryCpu = Get-ProcessCpuSeconds $Registry.Pid
+    $sourceCpu = Get-ProcessCpuSeconds $source.Pid
     $clock = [Diagnostics.Stopwatch]::StartNew()
     & /usr/bin/time -v -o $report @Command | Out-Null
     $code = $LASTEXITCODE
@@ -58,11 +77,12 @@ function Invoke-Measured([string] $Label, $Registry, [string[]] $Command) {
         Cpu         = (& $number 'User time \(seconds\): ([\d.]+)') + (& $number 'System time \(seconds\): ([\d.]+)')
         PeakMB      = [math]::Round((& $number 'Maximum resident set size \(kbytes\): (\d+)') / 1024, 1)
         RegistryCpu = (Get-ProcessCpuSeconds $Registry.Pid) - $registryCpu
+        SourceCpu   = (Get-ProcessCpuSeconds $source.Pid) - $sourceCpu
         Requests    = (Measure-Requests $Registry) - $requests
     }
 }
 
-function Invoke-Ours([string] $Label, $Registry) {
+function Invoke-Ours([string] $Label, $Registry, [string] $SteadyHost) {
     $script = @"
 `$ErrorActionPreference = 'Stop'
 Import-Module '$(Join-Path $ModulePath 'CseAirgap.psd1')'
@@ -73,15 +93,25 @@ Import-Module '$(Join-Path $ModulePath 'CseAirgap.psd1')'
 `$r = Get-Content '$listFile' | Publish-CseDependency -Registry '$($Registry.Host)/cse' -Credential `$cred -SourceMirror @{ 'projects.registry.vmware.com' = '$($source.Host)' } -CaCertificate '$($Environment.CaFile)'
 `$seconds = `$clock.Elapsed.TotalSeconds
 `$self.Refresh()
+`$used = (`$self.TotalProcessorTime - `$cpu).TotalSeconds
 `$failed = @(`$r | Where-Object Status -EQ 'Failed').Count
 if (`$failed) { throw "`$failed images failed" }
-@{ Seconds = `$seconds; Cpu = (`$self.TotalProcessorTime - `$cpu).TotalSeconds; Copied = (`$r | Measure-Object BytesCopied -Sum).Sum } | ConvertTo-Json -Compress | Set-Content '$benchDir/$Label.json'
+`$steady = `$null
+if ('$SteadyHost') {
+    `$cpu = `$self.TotalProcessorTime
+    `$s = '$largeReference' | Publish-CseDependency -Registry '$SteadyHost/cse' -Credential `$cred -SourceMirror @{ 'projects.registry.vmware.com' = '$($source.Host)' } -CaCertificate '$($Environment.CaFile)'
+    `$self.Refresh()
+    if (`$s.Status -ne 'Copied') { throw "the steady-state copy ended `$(`$s.Status)" }
+    `$steady = @{ Cpu = (`$self.TotalProcessorTime - `$cpu).TotalSeconds; Copied = `$s.BytesCopied }
+}
+@{ Seconds = `$seconds; Cpu = `$used; Copied = (`$r | Measure-Object BytesCopied -Sum).Sum; Steady = `$steady } | ConvertTo-Json -Compress | Set-Content '$benchDir/$Label.json'
 "@
     $m = Invoke-Measured $Label $Registry @('dotnet', $pwshDll, '-NoProfile', '-NonInteractive', '-Command', $script)
     $inner = Get-Content -Raw "$benchDir/$Label.json" | ConvertFrom-Json
     $m | Add-Member InProcess $inner.Seconds
     $m | Add-Member InProcessCpu $inner.Cpu
     $m | Add-Member Copied $inner.Copied
+    $m | Add-Member Steady $inner.Steady
     $m
 }
 
@@ -97,16 +127,18 @@ function Invoke-Skopeo([string] $Label, $Registry) {
 
 $ours = Start-CseTestRegistry -Environment $Environment -Name 'cse-shaped-ours' -Kind Basic -AccessLog
 $theirs = Start-CseTestRegistry -Environment $Environment -Name 'cse-shaped-skopeo' -Kind Basic -AccessLog
-foreach ($r in $ours, $theirs) { if ($r.Error) { throw "Benchmark registry $($r.Name) did not start: $($r.Error)" } }
+$steadyRegistry = Start-CseTestRegistry -Environment $Environment -Name 'cse-shaped-steady' -Kind Basic
+foreach ($r in $ours, $theirs, $steadyRegistry) { if ($r.Error) { throw "Benchmark registry $($r.Name) did not start: $($r.Error)" } }
 
 Write-Host "Cold copy: $($set.Count) images, $([math]::Round($uniqueBytes / 1MB, 1)) MiB of unique blobs ..."
-$coldOurs = Invoke-Ours 'cse-shaped-cold-ours' $ours
+$coldOurs = Invoke-Ours 'cse-shaped-cold-ours' $ours -SteadyHost $steadyRegistry.Host
 $coldSkopeo = Invoke-Skopeo 'cse-shaped-cold-skopeo' $theirs
 Write-Host 'Warm re-run: everything already present ...'
 $warmOurs = Invoke-Ours 'cse-shaped-warm-ours' $ours
 $warmSkopeo = Invoke-Skopeo 'cse-shaped-warm-skopeo' $theirs
 
 $r2 = { param($x) [math]::Round($x, 2) }
+$cores = [Environment]::ProcessorCount
 $summary = @(
     "# CSE-shaped benchmark ($(Get-Date -Format 'yyyy-MM-dd HH:mm') UTC, $([Environment]::ProcessorCount) cores)"
     ''
@@ -118,6 +150,9 @@ $summary = @(
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |'
     "| cold | $(& $r2 $coldOurs.Wall) | $(& $r2 $coldOurs.InProcess) | $(& $r2 $coldSkopeo.Wall) | $(& $r2 ($coldOurs.InProcess / $coldSkopeo.Wall)) | $(& $r2 ($coldOurs.InProcessCpu / $gb)) | $(& $r2 ($coldSkopeo.Cpu / $gb)) | $(& $r2 ($coldOurs.RegistryCpu / $gb)) | $(& $r2 ($coldSkopeo.RegistryCpu / $gb)) | $($coldOurs.Requests) | $($coldSkopeo.Requests) | $($coldOurs.PeakMB) |"
     "| warm | $(& $r2 $warmOurs.Wall) | $(& $r2 $warmOurs.InProcess) | $(& $r2 $warmSkopeo.Wall) | $(& $r2 ($warmOurs.InProcess / $warmSkopeo.Wall)) | | | | | $($warmOurs.Requests) | $($warmSkopeo.Requests) | $($warmOurs.PeakMB) |"
+    ''
+    "Steady state (the large image alone, $(& $r2 ($coldOurs.Steady.Copied / 1e9)) GB, copied again by the same process into a third empty registry once the cold run had compiled the hot code): ours $(& $r2 ($coldOurs.Steady.Cpu / ($coldOurs.Steady.Copied / 1e9))) CPU s/GB. Per-byte floor on this machine (openssl speed at 16 KB: SHA-256 $(& $r2 ($sha256Rate / 1e9)) GB/s, AES-256-GCM $(& $r2 ($aesRate / 1e9)) GB/s; one hash and two TLS passes per byte): $(& $r2 $floor) CPU s/GB."
+    "Registries' CPU in the cold runs: source $(& $r2 $coldOurs.SourceCpu) s and destination $(& $r2 $coldOurs.RegistryCpu) s for ours; source $(& $r2 $coldSkopeo.SourceCpu) s and destination $(& $r2 $coldSkopeo.RegistryCpu) s for skopeo. On $cores cores a cold copy cannot take less than (all CPU spent) / cores: ours $(& $r2 (($coldOurs.InProcessCpu + $coldOurs.SourceCpu + $coldOurs.RegistryCpu) / $cores)) s; even with none of our own CPU, $(& $r2 (($coldOurs.SourceCpu + $coldOurs.RegistryCpu) / $cores)) s, which is $(& $r2 ((($coldOurs.SourceCpu + $coldOurs.RegistryCpu) / $cores) / $coldSkopeo.Wall)) of skopeo's time."
     ''
     "Goals (issue 15): ours CPU at most 2.5 s/GB (now $(& $r2 ($coldOurs.InProcessCpu / $gb))); cold at most 0.5 of skopeo's time (now $(& $r2 ($coldOurs.InProcess / $coldSkopeo.Wall)) in-process, $(& $r2 ($coldOurs.Wall / $coldSkopeo.Wall)) whole process); warm at most 0.15 (now $(& $r2 ($warmOurs.InProcess / $warmSkopeo.Wall)) in-process) with one request per image ($([math]::Round($warmOurs.Requests / $set.Count, 2)) per image); peak RSS under 200 MB (now $($coldOurs.PeakMB) MB)."
 )
