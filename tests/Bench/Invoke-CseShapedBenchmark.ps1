@@ -125,14 +125,40 @@ function Invoke-Skopeo([string] $Label, $Registry) {
     Invoke-Measured $Label $Registry @('bash', $script)
 }
 
+function Measure-MonolithicPut {
+    # The least any client can ask of a registry for one blob: curl's single POST + PUT of the large layer (from a
+    # skopeo dir: copy), into an empty registry of its own. Its CPU per GB is the baseline for ours.
+    $curlRegistry = Start-CseTestRegistry -Environment $Environment -Name 'cse-shaped-curl' -Kind Basic
+    if ($curlRegistry.Error) { throw "Benchmark registry cse-shaped-curl did not start: $($curlRegistry.Error)" }
+    $dir = Join-Path $benchDir 'cse-shaped-large-dir'
+    Remove-Item -Recurse -Force $dir -ErrorAction SilentlyContinue
+    & skopeo --insecure-policy copy --quiet --src-cert-dir $Environment.CertDir --src-no-creds "docker://$($source.Host)/$(($largeReference -split '/', 2)[1])" "dir:$dir"
+    if ($LASTEXITCODE -ne 0) { throw 'skopeo could not read the large image for the monolithic PUT.' }
+    $blob = Get-ChildItem $dir -File | Where-Object Name -Match '^[0-9a-f]{64}$' | Sort-Object Length | Select-Object -Last 1
+    # The credential goes to curl on its standard input (-K -), never on its command line.
+    $auth = "user = `"cse-admin:$env:CSEAIRGAP_TEST_ADMIN_PASSWORD`""
+    $before = Get-ProcessCpuSeconds $curlRegistry.Pid
+    $headers = $auth | & curl -K - -sS -D - -o /dev/null --cacert $Environment.CaFile -X POST "https://$($curlRegistry.Host)/v2/cse/large/blobs/uploads/"
+    $location = (($headers | Select-String '^Location:').Line -split ' ', 2)[1].Trim()
+    if ($location -notmatch '^https://') { $location = "https://$($curlRegistry.Host)$location" }
+    $status = $auth | & curl -K - -sS -o /dev/null -w '%{http_code}' --cacert $Environment.CaFile -H 'Content-Type: application/octet-stream' -T $blob.FullName "$location$(if ($location.Contains('?')) { '&' } else { '?' })digest=sha256:$($blob.Name)"
+    if ($status -ne '201') { throw "curl's monolithic PUT ended $status." }
+    $cpu = (Get-ProcessCpuSeconds $curlRegistry.Pid) - $before
+    Remove-Item -Recurse -Force $dir
+    [pscustomobject]@{ Cpu = $cpu; Bytes = $blob.Length }
+}
+
 $ours = Start-CseTestRegistry -Environment $Environment -Name 'cse-shaped-ours' -Kind Basic -AccessLog
 $theirs = Start-CseTestRegistry -Environment $Environment -Name 'cse-shaped-skopeo' -Kind Basic -AccessLog
 $steadyRegistry = Start-CseTestRegistry -Environment $Environment -Name 'cse-shaped-steady' -Kind Basic
 foreach ($r in $ours, $theirs, $steadyRegistry) { if ($r.Error) { throw "Benchmark registry $($r.Name) did not start: $($r.Error)" } }
 
 Write-Host "Cold copy: $($set.Count) images, $([math]::Round($uniqueBytes / 1MB, 1)) MiB of unique blobs ..."
+$steadyBefore = Get-ProcessCpuSeconds $steadyRegistry.Pid
 $coldOurs = Invoke-Ours 'cse-shaped-cold-ours' $ours -SteadyHost $steadyRegistry.Host
+$steadyDestinationCpu = (Get-ProcessCpuSeconds $steadyRegistry.Pid) - $steadyBefore
 $coldSkopeo = Invoke-Skopeo 'cse-shaped-cold-skopeo' $theirs
+$curlPut = Measure-MonolithicPut
 Write-Host 'Warm re-run: everything already present ...'
 $warmOurs = Invoke-Ours 'cse-shaped-warm-ours' $ours
 $warmSkopeo = Invoke-Skopeo 'cse-shaped-warm-skopeo' $theirs
@@ -152,6 +178,7 @@ $summary = @(
     "| warm | $(& $r2 $warmOurs.Wall) | $(& $r2 $warmOurs.InProcess) | $(& $r2 $warmSkopeo.Wall) | $(& $r2 ($warmOurs.InProcess / $warmSkopeo.Wall)) | | | | | $($warmOurs.Requests) | $($warmSkopeo.Requests) | $($warmOurs.PeakMB) |"
     ''
     "Steady state (the large image alone, $(& $r2 ($coldOurs.Steady.Copied / 1e9)) GB, copied again by the same process into a third empty registry once the cold run had compiled the hot code): ours $(& $r2 ($coldOurs.Steady.Cpu / ($coldOurs.Steady.Copied / 1e9))) CPU s/GB. Per-byte floor on this machine (openssl speed at 16 KB: SHA-256 $(& $r2 ($sha256Rate / 1e9)) GB/s, AES-256-GCM $(& $r2 ($aesRate / 1e9)) GB/s; one hash and two TLS passes per byte): $(& $r2 $floor) CPU s/GB."
+    "Destination CPU per GB for the large layer alone: $(& $r2 ($steadyDestinationCpu / ($coldOurs.Steady.Copied / 1e9))) when Publish-CseDependency sends it, $(& $r2 ($curlPut.Cpu / ($curlPut.Bytes / 1e9))) for curl's single monolithic PUT (the least a client can ask)."
     "Registries' CPU in the cold runs: source $(& $r2 $coldOurs.SourceCpu) s and destination $(& $r2 $coldOurs.RegistryCpu) s for ours; source $(& $r2 $coldSkopeo.SourceCpu) s and destination $(& $r2 $coldSkopeo.RegistryCpu) s for skopeo. On $cores cores a cold copy cannot take less than (all CPU spent) / cores: ours $(& $r2 (($coldOurs.InProcessCpu + $coldOurs.SourceCpu + $coldOurs.RegistryCpu) / $cores)) s; even with none of our own CPU, $(& $r2 (($coldOurs.SourceCpu + $coldOurs.RegistryCpu) / $cores)) s, which is $(& $r2 ((($coldOurs.SourceCpu + $coldOurs.RegistryCpu) / $cores) / $coldSkopeo.Wall)) of skopeo's time."
     ''
     "Goals (issue 15): ours CPU at most 2.5 s/GB (now $(& $r2 ($coldOurs.InProcessCpu / $gb))); cold at most 0.5 of skopeo's time (now $(& $r2 ($coldOurs.InProcess / $coldSkopeo.Wall)) in-process, $(& $r2 ($coldOurs.Wall / $coldSkopeo.Wall)) whole process); warm at most 0.15 (now $(& $r2 ($warmOurs.InProcess / $warmSkopeo.Wall)) in-process) with one request per image ($([math]::Round($warmOurs.Requests / $set.Count, 2)) per image); peak RSS under 200 MB (now $($coldOurs.PeakMB) MB)."
