@@ -89,22 +89,26 @@ Import-Module '$(Join-Path $ModulePath 'CseAirgap.psd1')'
 `$cred = [pscredential]::new('cse-admin', (ConvertTo-SecureString `$env:CSEAIRGAP_TEST_ADMIN_PASSWORD -AsPlainText -Force))
 `$self = [Diagnostics.Process]::GetCurrentProcess()
 `$cpu = `$self.TotalProcessorTime
+`$sourceStat = { `$t = Get-Content -Raw '/proc/$($source.Pid)/stat'; `$f = `$t.Substring(`$t.LastIndexOf(')') + 2).Split(' '); ([double]`$f[11] + [double]`$f[12]) / $ticksPerSecond }
+`$sourceCpu = & `$sourceStat
 `$clock = [Diagnostics.Stopwatch]::StartNew()
 `$r = Get-Content '$listFile' | Publish-CseDependency -Registry '$($Registry.Host)/cse' -Credential `$cred -SourceMirror @{ 'projects.registry.vmware.com' = '$($source.Host)' } -CaCertificate '$($Environment.CaFile)'
 `$seconds = `$clock.Elapsed.TotalSeconds
 `$self.Refresh()
 `$used = (`$self.TotalProcessorTime - `$cpu).TotalSeconds
+`$sourceCpu = (& `$sourceStat) - `$sourceCpu
 `$failed = @(`$r | Where-Object Status -EQ 'Failed').Count
 if (`$failed) { throw "`$failed images failed" }
 `$steady = `$null
 if ('$SteadyHost') {
     `$cpu = `$self.TotalProcessorTime
+    `$clock = [Diagnostics.Stopwatch]::StartNew()
     `$s = '$largeReference' | Publish-CseDependency -Registry '$SteadyHost/cse' -Credential `$cred -SourceMirror @{ 'projects.registry.vmware.com' = '$($source.Host)' } -CaCertificate '$($Environment.CaFile)'
     `$self.Refresh()
     if (`$s.Status -ne 'Copied') { throw "the steady-state copy ended `$(`$s.Status)" }
-    `$steady = @{ Cpu = (`$self.TotalProcessorTime - `$cpu).TotalSeconds; Copied = `$s.BytesCopied }
+    `$steady = @{ Cpu = (`$self.TotalProcessorTime - `$cpu).TotalSeconds; Copied = `$s.BytesCopied; Seconds = `$clock.Elapsed.TotalSeconds }
 }
-@{ Seconds = `$seconds; Cpu = `$used; Copied = (`$r | Measure-Object BytesCopied -Sum).Sum; Steady = `$steady } | ConvertTo-Json -Compress | Set-Content '$benchDir/$Label.json'
+@{ Seconds = `$seconds; Cpu = `$used; SourceCpu = `$sourceCpu; Copied = (`$r | Measure-Object BytesCopied -Sum).Sum; Steady = `$steady } | ConvertTo-Json -Compress | Set-Content '$benchDir/$Label.json'
 "@
     $m = Invoke-Measured $Label $Registry @('dotnet', $pwshDll, '-NoProfile', '-NonInteractive', '-Command', $script)
     $inner = Get-Content -Raw "$benchDir/$Label.json" | ConvertFrom-Json
@@ -112,6 +116,11 @@ if ('$SteadyHost') {
     $m | Add-Member InProcessCpu $inner.Cpu
     $m | Add-Member Copied $inner.Copied
     $m | Add-Member Steady $inner.Steady
+    if ($inner.Steady) {
+        # The steady-state copy ran in the same process: the whole-process time and the source's CPU are the set's alone.
+        $m.Wall -= $inner.Steady.Seconds
+        $m.SourceCpu = $inner.SourceCpu
+    }
     $m
 }
 
