@@ -10,8 +10,8 @@ namespace CseAirgap.PowerShell;
 /// <summary>
 /// Runs a cmdlet's work on a task while every Write*, progress and verbose call happens on the pipeline thread:
 /// the work posts actions here, and <see cref="RunUntilDone"/> plays them back in order.
-/// The pipeline thread sleeps on a monitor between posts. (A BlockingCollection spun on every wait, yielding the CPU
-/// some hundred times per wait: thousands of sched_yield calls per second on a machine the copy already keeps busy.)
+/// The pipeline thread sleeps on a monitor between posts. (A BlockingCollection spun before every wait, yielding the
+/// CPU again and again: about 2,000 sched_yield calls a second during a copy, on a machine the copy already keeps busy.)
 /// It wakes the moment the work ends, so a cmdlet's last output is not held back by the progress tick.
 /// </summary>
 internal sealed class PipelineQueue : IDisposable
