@@ -52,28 +52,35 @@ public static class ImageFiles
     private static async Task<byte[]?> ReadFromLayerAsync(IImageSource source, Descriptor layer, string? path, CancellationToken ct)
     {
         byte[]? found = null;
+        // Later layers win, as when the image is unpacked.
+        await ForEachEntryAsync(source, layer, (entry, reader) =>
         {
-            using var raw = await source.OpenBlobAsync(layer, ct).ConfigureAwait(false);
-            using var verified = new VerifyingStream(raw, layer.Digest, layer.Size, null);
-            using var tar = LayerDecompression.Open(verified);
-            var reader = new TarEntryReader(tar);
-            TarEntry? entry;
-            while ((entry = reader.Next()) != null)
+            var name = entry.Name.StartsWith("./", StringComparison.Ordinal) ? entry.Name.Substring(2) : entry.Name;
+            if (entry.Kind != TarEntryKind.File || entry.Size > MaxFileBytes) return;
+            if (path != null ? name == path : found == null && !name.StartsWith(".", StringComparison.Ordinal))
             {
-                var name = entry.Name.StartsWith("./", StringComparison.Ordinal) ? entry.Name.Substring(2) : entry.Name;
-                if (entry.Kind != TarEntryKind.File || entry.Size > MaxFileBytes) continue;
-                if (path != null ? name == path : found == null && !name.StartsWith(".", StringComparison.Ordinal))
-                {
-                    using var buffer = new MemoryStream();
-                    reader.CopyDataTo(buffer);
-                    found = buffer.ToArray();
-                }
+                using var buffer = new MemoryStream();
+                reader.CopyDataTo(buffer);
+                found = buffer.ToArray();
             }
-            // To the end of the blob, so its digest is checked; later layers win, as when the image is unpacked.
-            Drain(tar);
-            Drain(verified);
-        }
+        }, ct).ConfigureAwait(false);
         return found;
+    }
+
+    /// <summary>
+    /// Walks one layer's tar entries behind its digest check: <paramref name="onEntry"/> sees each entry and may read its
+    /// data from the reader. The blob is then read to its end, so a corrupt, short or longer layer fails here.
+    /// </summary>
+    internal static async Task ForEachEntryAsync(IImageSource source, Descriptor layer, Action<TarEntry, TarEntryReader> onEntry, CancellationToken ct)
+    {
+        using var raw = await source.OpenBlobAsync(layer, ct).ConfigureAwait(false);
+        using var verified = new VerifyingStream(raw, layer.Digest, layer.Size, null);
+        using var tar = LayerDecompression.Open(verified);
+        var reader = new TarEntryReader(tar);
+        TarEntry? entry;
+        while ((entry = reader.Next()) != null) onEntry(entry, reader);
+        Drain(tar);
+        Drain(verified);
     }
 
     private static void Drain(Stream stream)

@@ -44,20 +44,14 @@ public static class FileImage
         var order = new List<string>();
         long total = 0;
         foreach (var layer in manifest.Blobs.Skip(1))
-        {
-            using var raw = await source.OpenBlobAsync(layer, ct).ConfigureAwait(false);
-            using var verified = new VerifyingStream(raw, layer.Digest, layer.Size, null);
-            using var tar = LayerDecompression.Open(verified);
-            var reader = new TarEntryReader(tar);
-            TarEntry? entry;
-            while ((entry = reader.Next()) != null)
+            await ImageFiles.ForEachEntryAsync(source, layer, (entry, reader) =>
             {
-                if (entry.Kind != TarEntryKind.File) continue;
+                if (entry.Kind != TarEntryKind.File) return;
                 var name = PlainName(entry.Name);
                 if (name == null)
                 {
                     log?.Invoke($"{target}: the entry '{entry.Name}' is not a plain relative path; it is left out.");
-                    continue;
+                    return;
                 }
                 total += entry.Size;
                 if (total > MaxTotalBytes) throw new Failures.ContentTooLargeException("files", target, MaxTotalBytes);
@@ -65,10 +59,7 @@ public static class FileImage
                 reader.CopyDataTo(buffer);
                 if (!files.ContainsKey(name)) order.Add(name);
                 files[name] = buffer.ToArray();
-            }
-            ReadToEnd(tar);
-            ReadToEnd(verified);
-        }
+            }, ct).ConfigureAwait(false);
         return order.Select(n => new ImageFile(n, files[n])).ToList();
     }
 
@@ -84,11 +75,5 @@ public static class FileImage
         if (trimmed.Length == 0 || trimmed.StartsWith("/", StringComparison.Ordinal) || trimmed.IndexOf('\\') >= 0 || trimmed.IndexOf('\0') >= 0) return null;
         var parts = trimmed.Split('/');
         return parts.Any(p => p.Length == 0 || p == "." || p == "..") ? null : trimmed;
-    }
-
-    private static void ReadToEnd(Stream stream)
-    {
-        var buffer = new byte[81920];
-        while (stream.Read(buffer, 0, buffer.Length) > 0) { }
     }
 }
