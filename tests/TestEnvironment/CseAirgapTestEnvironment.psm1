@@ -18,6 +18,9 @@ $script:RequiredPackages = [ordered]@{
     'openssl'         = 'openssl'
     'sqlite3'         = 'sqlite3'
     '/usr/bin/time'   = 'time'
+    # The benchmark's references: curl's monolithic PUT and minimal-relay.py.
+    'curl'            = 'curl'
+    'python3'         = 'python3'
 }
 
 function Install-CseTestPrerequisite {
