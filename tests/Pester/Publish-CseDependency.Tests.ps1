@@ -175,6 +175,28 @@ Describe 'Publish-CseDependency' {
             foreach ($r in $results) { Get-SkopeoDigest -Registry $target -Reference $r.Destination | Should -Be $r.Digest }
         }
 
+        It 'asks the source for each blob once, the config it looks inside included' {
+            # The image goes (by skopeo) onto a registry of its own that logs every request it serves.
+            $fixture = Get-TestFixture -Like '*/cloud-director-named-disk-csi-driver:*'
+            # This test's own processes (the run's environment, as tests see it, is read from a file).
+            $holder = $Environment.Clone()
+            $holder.Processes = [Collections.Generic.List[object]]::new()
+            $logged = Start-CseTestRegistry -Environment $holder -Name "logged-$([Guid]::NewGuid().ToString('N').Substring(0, 8))" -Kind Http -AccessLog
+            try {
+                if ($logged.Error) { throw $logged.Error }
+                Invoke-CseTestSkopeo copy --quiet --preserve-digests @(Get-CseTestSkopeoArgs -Registry (Assert-CseTestService 'source') -Side src) `
+                    @(Get-CseTestSkopeoArgs -Registry $logged -Side dest) "docker://$($fixture.Location)" "docker://$($logged.Host)/$(($fixture.Reference -split '/', 2)[1])" | Out-Null
+                $before = @(Get-Content $logged.Log).Count
+                $result = $fixture.Reference | Publish-CseDependency -Registry (New-TestBase (Assert-CseTestService 'http')) -SourceMirror @{ 'projects.registry.vmware.com' = $logged.Base }
+                $served = @(Get-Content $logged.Log | Select-Object -Skip $before | Where-Object { $_ -match '"GET /v2/\S+/blobs/(sha256:[0-9a-f]{64}) ' } | ForEach-Object { $Matches[1] })
+            }
+            finally { $holder.Processes | ForEach-Object { Stop-CseTestProcess $_ } }
+            $result.Status | Should -Be 'Copied'
+            $served.Count | Should -Be $fixture.Blobs.Count -Because 'one GET per blob, config and layers'
+            $served | Sort-Object | Should -Be ($fixture.Blobs.Digest | Sort-Object)
+            Get-SkopeoDigest -Registry (Assert-CseTestService 'http') -Reference $result.Destination | Should -Be $fixture.Digest
+        }
+
         It 'counts blobs the destination repository already has as reused' {
             $target = Assert-CseTestService 'http'
             $fixture = Get-TestFixture -Like '*/cloud-director-named-disk-csi-driver:*'

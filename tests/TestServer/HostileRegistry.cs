@@ -132,11 +132,13 @@ internal sealed class HostileRegistry(Options options)
                 using var upstream = await _upstream.SendAsync(context);
                 await Upstream.WriteAsync(context, upstream, body: async (source, target) =>
                 {
+                    // Half of the first KiB at most: a body shorter than that (a config) must stall midway too, or
+                    // the client has all it was promised and sees no stall.
                     var buffer = new byte[1024];
                     var n = await source.ReadAsync(buffer, context.RequestAborted);
-                    await target.WriteAsync(buffer.AsMemory(0, n), context.RequestAborted);
+                    await target.WriteAsync(buffer.AsMemory(0, n / 2), context.RequestAborted);
                     await target.FlushAsync(context.RequestAborted);
-                    entry.Bytes = n;
+                    entry.Bytes = n / 2;
                     await Task.Delay(Timeout.Infinite, context.RequestAborted);
                 });
                 return;

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
@@ -8,6 +9,14 @@ namespace CseAirgap.Engine.Images;
 /// <summary>An image in a registry repository (the source host, or a mirror of it).</summary>
 public sealed class RegistryImageSource : IImageSource
 {
+    // A copy reads an image's config twice: once for imgpkg's bundle label, once to send it (and a bundle's small
+    // lock layer likewise). Blobs this small are read whole, verified, and kept for this image's later reads, so
+    // the source serves each once. Bounded: a few configs, never a layer worth streaming.
+    internal const long RememberedBlobMaxBytes = 64 * 1024;
+    private const long RememberedTotalMaxBytes = 1024 * 1024;
+    private readonly ConcurrentDictionary<string, byte[]> _remembered = new();
+    private long _rememberedBytes;
+
     public RegistryImageSource(RegistryClient client, ImageReference fetch)
     {
         Client = client;
@@ -24,8 +33,21 @@ public sealed class RegistryImageSource : IImageSource
 
     public async Task<Stream> OpenBlobAsync(Descriptor blob, CancellationToken ct)
     {
+        if (_remembered.TryGetValue(blob.Digest.Value, out var kept)) return new MemoryStream(kept, writable: false);
         var response = await Client.OpenBlobAsync(Fetch.Repository, blob.Digest, ct).ConfigureAwait(false);
-        return new ResponseStream(response, await response.Content.ReadAsStreamAsync().ConfigureAwait(false));
+        var body = new ResponseStream(response, await response.Content.ReadAsStreamAsync().ConfigureAwait(false));
+        if (blob.Size > RememberedBlobMaxBytes || Interlocked.Read(ref _rememberedBytes) + blob.Size > RememberedTotalMaxBytes) return body;
+
+        // Only bytes that match the digest are kept: a corrupt body fails here as it would have failed its reader.
+        byte[] bytes;
+        using (var verified = new VerifyingStream(body, blob.Digest, blob.Size, null))
+        using (var buffer = new MemoryStream((int)blob.Size))
+        {
+            await verified.CopyToAsync(buffer, 81920, ct).ConfigureAwait(false);
+            bytes = buffer.ToArray();
+        }
+        if (_remembered.TryAdd(blob.Digest.Value, bytes)) Interlocked.Add(ref _rememberedBytes, bytes.Length);
+        return new MemoryStream(bytes, writable: false);
     }
 
     /// <summary>The body of a response that is disposed with it.</summary>
