@@ -12,7 +12,8 @@
         import are excluded), skopeo's (user + system of the script and its children, /usr/bin/time), and each
         destination registry's (utime + stime from /proc/<pid>/stat before and after), all per GB copied;
       - peak resident memory of our process (/usr/bin/time -v);
-      - requests each destination served (its access log), and per image on the warm re-run;
+      - requests each destination served (its access log), and per image on the warm re-run; requests the source
+        served for each tool's cold copy;
       - steady state: after the cold copy, the same process copies the large image alone into a third, empty
         registry; its CPU per GB is the per-byte cost once the runtime has compiled the hot code (the cold figure
         also carries the JIT's one-off cost);
@@ -33,7 +34,7 @@ New-Item -ItemType Directory -Force $benchDir | Out-Null
 $pwshDll = Join-Path $PSHOME 'pwsh.dll'
 $ticksPerSecond = [double](& getconf CLK_TCK)
 
-$source = Start-CseTestRegistry -Environment $Environment -Name 'cse-shaped-source' -Kind Token
+$source = Start-CseTestRegistry -Environment $Environment -Name 'cse-shaped-source' -Kind Token -AccessLog
 if ($source.Error) { throw "The benchmark source registry did not start: $($source.Error)" }
 Write-Host "Building the CSE-shaped set (20 images + one $LargeLayerMiB MiB layer) ..."
 $set = New-CseTestCseShapedSet -Environment $Environment -Registry $source -LargeLayerMiB $LargeLayerMiB
@@ -67,6 +68,7 @@ function Measure-Requests($Registry) {
 function Invoke-Measured([string] $Label, $Registry, [string[]] $Command) {
     $report = Join-Path $benchDir "$Label.time"
     $requests = Measure-Requests $Registry
+    $sourceRequests = Measure-Requests $source
     $registryCpu = Get-ProcessCpuSeconds $Registry.Pid
     $sourceCpu = Get-ProcessCpuSeconds $source.Pid
     $clock = [Diagnostics.Stopwatch]::StartNew()
@@ -83,6 +85,7 @@ function Invoke-Measured([string] $Label, $Registry, [string[]] $Command) {
         RegistryCpu = (Get-ProcessCpuSeconds $Registry.Pid) - $registryCpu
         SourceCpu   = (Get-ProcessCpuSeconds $source.Pid) - $sourceCpu
         Requests    = (Measure-Requests $Registry) - $requests
+        SourceRequests = (Measure-Requests $source) - $sourceRequests
     }
 }
 
@@ -95,12 +98,15 @@ Import-Module '$(Join-Path $ModulePath 'CseAirgap.psd1')'
 `$cpu = `$self.TotalProcessorTime
 `$sourceStat = { `$t = Get-Content -Raw '/proc/$($source.Pid)/stat'; `$f = `$t.Substring(`$t.LastIndexOf(')') + 2).Split(' '); ([double]`$f[11] + [double]`$f[12]) / $ticksPerSecond }
 `$sourceCpu = & `$sourceStat
+`$sourceLog = { @(Select-String -Path '$($source.Log)' -Pattern '"(GET|HEAD|POST|PUT|PATCH|DELETE) /v2/').Count }
+`$sourceRequests = & `$sourceLog
 `$clock = [Diagnostics.Stopwatch]::StartNew()
 `$r = Get-Content '$listFile' | Publish-CseDependency -Registry '$($Registry.Host)/cse' -Credential `$cred -SourceMirror @{ 'projects.registry.vmware.com' = '$($source.Host)' } -CaCertificate '$($Environment.CaFile)'
 `$seconds = `$clock.Elapsed.TotalSeconds
 `$self.Refresh()
 `$used = (`$self.TotalProcessorTime - `$cpu).TotalSeconds
 `$sourceCpu = (& `$sourceStat) - `$sourceCpu
+`$sourceRequests = (& `$sourceLog) - `$sourceRequests
 `$failed = @(`$r | Where-Object Status -EQ 'Failed').Count
 if (`$failed) { throw "`$failed images failed" }
 `$steady = `$null
@@ -112,7 +118,7 @@ if ('$SteadyHost') {
     if (`$s.Status -ne 'Copied') { throw "the steady-state copy ended `$(`$s.Status)" }
     `$steady = @{ Cpu = (`$self.TotalProcessorTime - `$cpu).TotalSeconds; Copied = `$s.BytesCopied; Seconds = `$clock.Elapsed.TotalSeconds }
 }
-@{ Seconds = `$seconds; Cpu = `$used; SourceCpu = `$sourceCpu; Copied = (`$r | Measure-Object BytesCopied -Sum).Sum; Steady = `$steady } | ConvertTo-Json -Compress | Set-Content '$benchDir/$Label.json'
+@{ Seconds = `$seconds; Cpu = `$used; SourceCpu = `$sourceCpu; SourceRequests = `$sourceRequests; Copied = (`$r | Measure-Object BytesCopied -Sum).Sum; Steady = `$steady } | ConvertTo-Json -Compress | Set-Content '$benchDir/$Label.json'
 "@
     $m = Invoke-Measured $Label $Registry @('dotnet', $pwshDll, '-NoProfile', '-NonInteractive', '-Command', $script)
     $inner = Get-Content -Raw "$benchDir/$Label.json" | ConvertFrom-Json
@@ -121,9 +127,10 @@ if ('$SteadyHost') {
     $m | Add-Member Copied $inner.Copied
     $m | Add-Member Steady $inner.Steady
     if ($inner.Steady) {
-        # The steady-state copy ran in the same process: the whole-process time and the source's CPU are the set's alone.
+        # The steady-state copy ran in the same process: the whole-process time and the source's figures are the set's alone.
         $m.Wall -= $inner.Steady.Seconds
         $m.SourceCpu = $inner.SourceCpu
+        $m.SourceRequests = $inner.SourceRequests
     }
     $m
 }
@@ -200,10 +207,10 @@ $summary = @(
     'Ours: "process" is the whole pwsh process, "in-process" Publish-CseDependency alone (CPU from TotalProcessorTime, start and import excluded). skopeo: its whole script (user + system, /usr/bin/time).'
     'Destination CPU: the destination registry process''s utime + stime (/proc/<pid>/stat) over the run. Per GB: divided by the unique bytes copied (1 GB = 10^9 bytes).'
     ''
-    '| run | ours process s | ours in-process s | skopeo s | ours/skopeo (in-process) | ours CPU s/GB | skopeo CPU s/GB | dest CPU s/GB (ours) | dest CPU s/GB (skopeo) | ours requests | skopeo requests | ours peak MB |'
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |'
-    "| cold | $(& $r2 $coldOurs.Wall) | $(& $r2 $coldOurs.InProcess) | $(& $r2 $coldSkopeo.Wall) | $(& $r2 ($coldOurs.InProcess / $coldSkopeo.Wall)) | $(& $r2 ($coldOurs.InProcessCpu / $gb)) | $(& $r2 ($coldSkopeo.Cpu / $gb)) | $(& $r2 ($coldOurs.RegistryCpu / $gb)) | $(& $r2 ($coldSkopeo.RegistryCpu / $gb)) | $($coldOurs.Requests) | $($coldSkopeo.Requests) | $($coldOurs.PeakMB) |"
-    "| warm | $(& $r2 $warmOurs.Wall) | $(& $r2 $warmOurs.InProcess) | $(& $r2 $warmSkopeo.Wall) | $(& $r2 ($warmOurs.InProcess / $warmSkopeo.Wall)) | | | | | $($warmOurs.Requests) | $($warmSkopeo.Requests) | $($warmOurs.PeakMB) |"
+    '| run | ours process s | ours in-process s | skopeo s | ours/skopeo (in-process) | ours CPU s/GB | skopeo CPU s/GB | dest CPU s/GB (ours) | dest CPU s/GB (skopeo) | ours requests | skopeo requests | source requests ours / skopeo | ours peak MB |'
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |'
+    "| cold | $(& $r2 $coldOurs.Wall) | $(& $r2 $coldOurs.InProcess) | $(& $r2 $coldSkopeo.Wall) | $(& $r2 ($coldOurs.InProcess / $coldSkopeo.Wall)) | $(& $r2 ($coldOurs.InProcessCpu / $gb)) | $(& $r2 ($coldSkopeo.Cpu / $gb)) | $(& $r2 ($coldOurs.RegistryCpu / $gb)) | $(& $r2 ($coldSkopeo.RegistryCpu / $gb)) | $($coldOurs.Requests) | $($coldSkopeo.Requests) | $($coldOurs.SourceRequests) / $($coldSkopeo.SourceRequests) | $($coldOurs.PeakMB) |"
+    "| warm | $(& $r2 $warmOurs.Wall) | $(& $r2 $warmOurs.InProcess) | $(& $r2 $warmSkopeo.Wall) | $(& $r2 ($warmOurs.InProcess / $warmSkopeo.Wall)) | | | | | $($warmOurs.Requests) | $($warmSkopeo.Requests) | $($warmOurs.SourceRequests) / $($warmSkopeo.SourceRequests) | $($warmOurs.PeakMB) |"
     ''
     "Steady state (the large image alone, $(& $r2 ($coldOurs.Steady.Copied / 1e9)) GB, copied again by the same process into a third empty registry once the cold run had compiled the hot code): ours $(& $r2 ($coldOurs.Steady.Cpu / ($coldOurs.Steady.Copied / 1e9))) CPU s/GB. Per-byte floor on this machine (openssl speed at 16 KB: SHA-256 $(& $r2 ($sha256Rate / 1e9)) GB/s, AES-256-GCM $(& $r2 ($aesRate / 1e9)) GB/s; one hash and two TLS passes per byte): $(& $r2 $floor) CPU s/GB."
     "The least a real copy costs here (minimal-relay.py: OpenSSL through Python, 1 MiB reads, one PUT; the large layer, $(& $r2 ($relay.Bytes / 1e9)) GB): $(& $r2 ($relay.Cpu / ($relay.Bytes / 1e9))) CPU s/GB (user $(& $r2 ($relay.User / ($relay.Bytes / 1e9))), system $(& $r2 ($relay.System / ($relay.Bytes / 1e9)))) in $(& $r2 $relay.Seconds) s. Ours in steady state is $(& $r2 (($coldOurs.Steady.Cpu / ($coldOurs.Steady.Copied / 1e9)) / ($relay.Cpu / ($relay.Bytes / 1e9)))) times that; cold, $(& $r2 (($coldOurs.InProcessCpu / $gb) / ($relay.Cpu / ($relay.Bytes / 1e9)))) times."

@@ -96,7 +96,10 @@ public static class ImageFiles
             using var verified = new VerifyingStream(raw, blob.Digest, blob.Size, null);
             using var buffer = new MemoryStream();
             await verified.CopyToAsync(buffer).ConfigureAwait(false);
-            return buffer.ToArray();
+            var bytes = buffer.ToArray();
+            // The copy that follows sends this blob (an image's config) without fetching it again.
+            if (source is RegistryImageSource registry) registry.KeepForNextRead(blob, bytes);
+            return bytes;
         }, ct);
 
     /// <summary>The same bounded retries a blob copy gets (the session's): a dropped or corrupted read is read again.</summary>

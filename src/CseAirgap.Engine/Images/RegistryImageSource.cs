@@ -9,13 +9,11 @@ namespace CseAirgap.Engine.Images;
 /// <summary>An image in a registry repository (the source host, or a mirror of it).</summary>
 public sealed class RegistryImageSource : IImageSource
 {
-    // A copy reads an image's config twice: once for imgpkg's bundle label, once to send it (and a bundle's small
-    // lock layer likewise). Blobs this small are read whole, verified, and kept for this image's later reads, so
-    // the source serves each once. Bounded: a few configs, never a layer worth streaming.
-    internal const long RememberedBlobMaxBytes = 64 * 1024;
-    private const long RememberedTotalMaxBytes = 1024 * 1024;
-    private readonly ConcurrentDictionary<string, byte[]> _remembered = new();
-    private long _rememberedBytes;
+    // A copy reads an image's config twice: once for imgpkg's bundle label (ImageFiles), once to send it. The label
+    // reader hands its verified bytes back, and the next read of that blob takes them instead of asking the source
+    // again. Each is served once and then dropped, and only a small blob is kept (a config is a few KB).
+    internal const int KeptBlobMaxBytes = 64 * 1024;
+    private readonly ConcurrentDictionary<string, byte[]> _kept = new();
 
     public RegistryImageSource(RegistryClient client, ImageReference fetch)
     {
@@ -33,21 +31,15 @@ public sealed class RegistryImageSource : IImageSource
 
     public async Task<Stream> OpenBlobAsync(Descriptor blob, CancellationToken ct)
     {
-        if (_remembered.TryGetValue(blob.Digest.Value, out var kept)) return new MemoryStream(kept, writable: false);
+        if (_kept.TryRemove(blob.Digest.Value, out var kept)) return new MemoryStream(kept, writable: false);
         var response = await Client.OpenBlobAsync(Fetch.Repository, blob.Digest, ct).ConfigureAwait(false);
-        var body = new ResponseStream(response, await response.Content.ReadAsStreamAsync().ConfigureAwait(false));
-        if (blob.Size > RememberedBlobMaxBytes || Interlocked.Read(ref _rememberedBytes) + blob.Size > RememberedTotalMaxBytes) return body;
+        return new ResponseStream(response, await response.Content.ReadAsStreamAsync().ConfigureAwait(false));
+    }
 
-        // Only bytes that match the digest are kept: a corrupt body fails here as it would have failed its reader.
-        byte[] bytes;
-        using (var verified = new VerifyingStream(body, blob.Digest, blob.Size, null))
-        using (var buffer = new MemoryStream((int)blob.Size))
-        {
-            await verified.CopyToAsync(buffer, 81920, ct).ConfigureAwait(false);
-            bytes = buffer.ToArray();
-        }
-        if (_remembered.TryAdd(blob.Digest.Value, bytes)) Interlocked.Add(ref _rememberedBytes, bytes.Length);
-        return new MemoryStream(bytes, writable: false);
+    /// <summary>Bytes of <paramref name="blob"/> a reader has already checked against its digest, for the next read of it.</summary>
+    internal void KeepForNextRead(Descriptor blob, byte[] verified)
+    {
+        if (verified.Length <= KeptBlobMaxBytes) _kept[blob.Digest.Value] = verified;
     }
 
     /// <summary>The body of a response that is disposed with it.</summary>
