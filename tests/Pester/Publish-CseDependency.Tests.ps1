@@ -197,6 +197,30 @@ Describe 'Publish-CseDependency' {
             Get-SkopeoDigest -Registry (Assert-CseTestService 'http') -Reference $result.Destination | Should -Be $fixture.Digest
         }
 
+        It 'mounts a blob it has already uploaded into another repository without a HEAD before it' {
+            $like = '*/cloud-director-named-disk-csi-driver:*', '*/tkg/cluster-api/cluster-api-controller:*'
+            $fixtures = $like | ForEach-Object { Get-TestFixture -Like $_ }
+            $shared = @($fixtures[0].Blobs.Digest | Where-Object { $_ -in $fixtures[1].Blobs.Digest })
+            $shared.Count | Should -BeGreaterThan 0 -Because 'the two fixtures share a base layer'
+            # A destination of this test's own that logs every request it serves.
+            $holder = $Environment.Clone()
+            $holder.Processes = [Collections.Generic.List[object]]::new()
+            $logged = Start-CseTestRegistry -Environment $holder -Name "logged-$([Guid]::NewGuid().ToString('N').Substring(0, 8))" -Kind Http -AccessLog
+            try {
+                if ($logged.Error) { throw $logged.Error }
+                # One image at a time: the second finds the shared layer's upload complete.
+                $results = Publish-Fixture -Like $like -Base "$($logged.Base)/t" -Extra @{ ThrottleLimit = 1 }
+                $log = @(Get-Content $logged.Log)
+                foreach ($r in $results) { Get-SkopeoDigest -Registry $logged -Reference $r.Destination | Should -Be $r.Digest }
+            }
+            finally { $holder.Processes | ForEach-Object { Stop-CseTestProcess $_ } }
+            $results.Status | Sort-Object -Unique | Should -Be 'Copied'
+            foreach ($digest in $shared) {
+                @($log | Where-Object { $_ -match "`"HEAD /v2/\S+/blobs/$digest " }).Count | Should -Be 1 -Because "only the first image looks for $digest"
+                @($log | Where-Object { $_ -match "`"POST /v2/\S+/blobs/uploads/\?\S*mount=sha256(:|%3A)$($digest -replace '^sha256:')\S* HTTP/[\d.]+`" 201 " }).Count | Should -Be 1 -Because "the second image mounts $digest"
+            }
+        }
+
         It 'counts blobs the destination repository already has as reused' {
             $target = Assert-CseTestService 'http'
             $fixture = Get-TestFixture -Like '*/cloud-director-named-disk-csi-driver:*'

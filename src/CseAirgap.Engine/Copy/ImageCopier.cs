@@ -167,6 +167,10 @@ public sealed class ImageCopier
     /// <summary>Puts one blob into one store; true when its bytes were sent (not found there, not mounted).</summary>
     private async Task<bool> PlaceAsync(ImageCopyJob job, string store, Descriptor blob, CopyProgress progress, CancellationToken ct)
     {
+        // A blob this run has already uploaded into another repository is mounted without asking first: a mount also
+        // answers for a blob this repository holds already, so the HEAD would be a request spent on nothing.
+        if (_destination.CanMount && _firstUpload.TryGetCompleted(blob.Digest.Value, out var uploadedTo))
+            return await MountOrSendAsync(job, store, blob, uploadedTo, looked: false, progress, ct).ConfigureAwait(false);
         if (await _destination.HasBlobAsync(store, blob, ct).ConfigureAwait(false)) return false;
         if (!_destination.CanMount)
         {
@@ -194,7 +198,19 @@ public sealed class ImageCopier
             return true;
         }
         // The holder's upload has completed: only now is there something to mount.
+        return await MountOrSendAsync(job, store, blob, holder, looked: true, progress, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Mounts a blob from the store this run uploaded it into; where the registry declines, sends it, unless a look
+    /// not yet taken finds it there already. True when its bytes were sent.
+    /// </summary>
+    private async Task<bool> MountOrSendAsync(ImageCopyJob job, string store, Descriptor blob, string holder, bool looked, CopyProgress progress, CancellationToken ct)
+    {
         if (await _destination.TryMountBlobAsync(store, blob, holder, ct).ConfigureAwait(false)) return false;
+        // A declined mount may have opened an upload session; left unused when the blob is there, the registry
+        // expires it as it does any abandoned upload.
+        if (!looked && await _destination.HasBlobAsync(store, blob, ct).ConfigureAwait(false)) return false;
         _log?.Invoke($"{_destination.Location} would not mount {blob.Digest} from {holder} into {store}; uploading it.");
         await SendAsync(job, store, blob, progress, ct).ConfigureAwait(false);
         return true;

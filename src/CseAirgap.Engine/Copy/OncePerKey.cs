@@ -29,4 +29,16 @@ internal sealed class OncePerKey<TKey, TValue> where TKey : notnull
             throw;
         }
     }
+
+    /// <summary>The value of a run for <paramref name="key"/> that has already completed well; false for none, or one still running.</summary>
+    public bool TryGetCompleted(TKey key, out TValue value)
+    {
+        if (_runs.TryGetValue(key, out var run) && run.IsValueCreated && run.Value.Status == TaskStatus.RanToCompletion)
+        {
+            value = run.Value.Result;
+            return true;
+        }
+        value = default!;
+        return false;
+    }
 }

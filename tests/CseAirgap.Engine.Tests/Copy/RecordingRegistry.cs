@@ -19,6 +19,10 @@ internal sealed class RecordingRegistry : IImageDestination
     public ConcurrentQueue<string> Events { get; } = new();
     public ConcurrentQueue<string> Refusals { get; } = new();
     public ConcurrentDictionary<(string, string), int> Uploads { get; } = new();
+    public ConcurrentDictionary<(string, string), int> Heads { get; } = new();
+
+    /// <summary>Declines every mount, as a registry does across projects it will not link.</summary>
+    public bool DeclineMounts { get; set; }
 
     /// <summary>Runs before a blob write of (store, digest) completes; may wait, may throw.</summary>
     public Func<string, Descriptor, Task>? BeforeWriteCompletes { get; set; }
@@ -37,6 +41,9 @@ internal sealed class RecordingRegistry : IImageDestination
         lock (_gate) return _complete.TryGetValue(store, out var set) && set.Contains(digest.Value);
     }
 
+    /// <summary>Puts a blob into a store before the run, as an earlier run would have.</summary>
+    public void Seed(string store, Digest digest) => Add(store, digest, "seeded");
+
     private void Add(string store, Digest digest, string how)
     {
         lock (_gate)
@@ -53,13 +60,14 @@ internal sealed class RecordingRegistry : IImageDestination
 
     public async Task<bool> HasBlobAsync(string store, Descriptor blob, CancellationToken ct)
     {
+        Heads.AddOrUpdate((store, blob.Digest.Value), 1, (_, n) => n + 1);
         if (BeforeHeadAnswered != null) await BeforeHeadAnswered(store, blob);
         return Holds(store, blob.Digest);
     }
 
     public Task<bool> TryMountBlobAsync(string store, Descriptor blob, string fromStore, CancellationToken ct)
     {
-        if (!Holds(fromStore, blob.Digest)) return Task.FromResult(false);
+        if (DeclineMounts || !Holds(fromStore, blob.Digest)) return Task.FromResult(false);
         Add(store, blob.Digest, "mounted");
         return Task.FromResult(true);
     }
