@@ -12,7 +12,7 @@ public sealed class RegistryImageSource : IImageSource
     // A copy reads an image's config twice: once for imgpkg's bundle label (ImageFiles), once to send it. The label
     // reader hands its verified bytes back, and the next read of that blob takes them instead of asking the source
     // again. Each is served once and then dropped, and only a small blob is kept (a config is a few KB).
-    internal const int KeptBlobMaxBytes = 64 * 1024;
+    private const int KeptBlobMaxBytes = 64 * 1024;
     private readonly ConcurrentDictionary<string, byte[]> _kept = new();
 
     public RegistryImageSource(RegistryClient client, ImageReference fetch)
