@@ -99,11 +99,15 @@ function Start-CseTestEnvironment {
 
 function Stop-CseTestEnvironment {
     param([Parameter(Mandatory, Position = 0)] $Environment)
+    $docker = if ($Environment.Services.Contains('docker') -and $Environment.Services['docker'].Pid) { $Environment.Services['docker'] } else { $null }
+    if ($docker) { Stop-TestDockerd $docker }
     foreach ($p in $Environment.Processes) { Stop-CseTestProcess $p }
-    if ($Environment.Services.Contains('docker')) { Remove-Item -Recurse -Force $Environment.Services['docker'].ExecRoot -ErrorAction SilentlyContinue }
+    if ($docker) { Remove-Item -Recurse -Force $docker.ExecRoot -ErrorAction SilentlyContinue }
     if ($env:CSEAIRGAP_TEST_ENV -and (Split-Path $env:CSEAIRGAP_TEST_ENV) -eq $Environment.Root) { Remove-Item Env:CSEAIRGAP_TEST_ENV }
-    # dockerd's vfs layers may hold read-only files; keep going when some cannot be removed.
+    # dockerd's vfs layers may hold read-only files, and images exported by the tests hold links into /proc
+    # (etc/mtab) that Remove-Item will not delete: rm finishes what it leaves.
     Remove-Item -Recurse -Force $Environment.Root -ErrorAction SilentlyContinue
+    if ((Test-Path $Environment.Root) -and (Get-Command rm -CommandType Application -ErrorAction SilentlyContinue)) { & rm -rf -- $Environment.Root 2>$null }
 }
 
 function Get-CseTestEnvironment {

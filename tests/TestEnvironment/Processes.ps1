@@ -36,9 +36,28 @@ function Stop-CseTestProcess {
         if (-not $p.HasExited) {
             $p.Kill($true)
             $p.WaitForExit(10000) | Out-Null
+            # A .NET process killed outright (the test servers) leaves its diagnostic pipes and socket in the temp
+            # folder: three files per process, which add up run after run.
+            Get-ChildItem ([IO.Path]::GetTempPath()) -Filter "*-$($p.Id)-*" -ErrorAction SilentlyContinue |
+                Where-Object Name -Match "^(clr-debug-pipe|dotnet-diagnostic)-$($p.Id)-" | Remove-Item -Force -ErrorAction SilentlyContinue
         }
     }
     catch { }
+}
+
+function Stop-TestDockerd {
+    <#
+        dockerd mounts its data root over itself; killed outright it leaves that mount behind, one per run. Asked to
+        stop (SIGTERM) it unmounts; a mount still there afterwards is unmounted here.
+    #>
+    param($Service)
+    $process = Get-Process -Id $Service.Pid -ErrorAction SilentlyContinue
+    if ($process -and -not $process.HasExited) {
+        & kill -TERM $Service.Pid 2>$null
+        if (-not $process.WaitForExit(20000)) { Stop-CseTestProcess $process }
+    }
+    & mountpoint -q $Service.DataRoot 2>$null
+    if ($LASTEXITCODE -eq 0) { & umount $Service.DataRoot 2>$null }
 }
 
 function Start-TestDockerd {
@@ -56,6 +75,6 @@ function Start-TestDockerd {
         & docker -H $dockerHost version --format '{{.Server.Version}}' 2>$null | Out-Null
         $LASTEXITCODE -eq 0
     }
-    $Environment.Services['docker'] = @{ Name = 'docker'; DockerHost = $dockerHost; ExecRoot = $exec; Error = $err }
+    $Environment.Services['docker'] = @{ Name = 'docker'; DockerHost = $dockerHost; ExecRoot = $exec; DataRoot = (Join-Path $dir 'data'); Pid = $started.Process.Id; Error = $err }
     $Environment.DockerHost = $dockerHost
 }
