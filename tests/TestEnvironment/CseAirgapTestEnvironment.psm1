@@ -100,7 +100,7 @@ function Start-CseTestEnvironment {
 function Stop-CseTestEnvironment {
     param([Parameter(Mandatory, Position = 0)] $Environment)
     $docker = if ($Environment.Services.Contains('docker') -and $Environment.Services['docker'].Pid) { $Environment.Services['docker'] } else { $null }
-    if ($docker) { Stop-TestDockerd $docker }
+    if ($docker) { Stop-TestDockerd $Environment $docker }
     foreach ($p in $Environment.Processes) { Stop-CseTestProcess $p }
     if ($docker) { Remove-Item -Recurse -Force $docker.ExecRoot -ErrorAction SilentlyContinue }
     if ($env:CSEAIRGAP_TEST_ENV -and (Split-Path $env:CSEAIRGAP_TEST_ENV) -eq $Environment.Root) { Remove-Item Env:CSEAIRGAP_TEST_ENV }

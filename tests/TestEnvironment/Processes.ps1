@@ -50,8 +50,9 @@ function Stop-TestDockerd {
         dockerd mounts its data root over itself; killed outright it leaves that mount behind, one per run. Asked to
         stop (SIGTERM) it unmounts; a mount still there afterwards is unmounted here.
     #>
-    param($Service)
-    $process = Get-Process -Id $Service.Pid -ErrorAction SilentlyContinue
+    param($Environment, $Service)
+    # The run's own handle on it, not a lookup by id: an id may belong to another process once this one is gone.
+    $process = $Environment.Processes | Where-Object Id -EQ $Service.Pid | Select-Object -First 1
     if ($process -and -not $process.HasExited) {
         & kill -TERM $Service.Pid 2>$null
         if (-not $process.WaitForExit(20000)) { Stop-CseTestProcess $process }
