@@ -61,8 +61,11 @@ function Get-ProcessCpuSeconds([int] $ProcessId) {
     ([double]$fields[11] + [double]$fields[12]) / $ticksPerSecond
 }
 
+# A registry's access-log line for one request.
+$requestPattern = '"(GET|HEAD|POST|PUT|PATCH|DELETE) /v2/'
+
 function Measure-Requests($Registry) {
-    @(Select-String -Path $Registry.Log -Pattern '"(GET|HEAD|POST|PUT|PATCH|DELETE) /v2/' -ErrorAction SilentlyContinue).Count
+    @(Select-String -Path $Registry.Log -Pattern $requestPattern -ErrorAction SilentlyContinue).Count
 }
 
 function Invoke-Measured([string] $Label, $Registry, [string[]] $Command) {
@@ -98,7 +101,7 @@ Import-Module '$(Join-Path $ModulePath 'CseAirgap.psd1')'
 `$cpu = `$self.TotalProcessorTime
 `$sourceStat = { `$t = Get-Content -Raw '/proc/$($source.Pid)/stat'; `$f = `$t.Substring(`$t.LastIndexOf(')') + 2).Split(' '); ([double]`$f[11] + [double]`$f[12]) / $ticksPerSecond }
 `$sourceCpu = & `$sourceStat
-`$sourceLog = { @(Select-String -Path '$($source.Log)' -Pattern '"(GET|HEAD|POST|PUT|PATCH|DELETE) /v2/').Count }
+`$sourceLog = { @(Select-String -Path '$($source.Log)' -Pattern '$requestPattern').Count }
 `$sourceRequests = & `$sourceLog
 `$clock = [Diagnostics.Stopwatch]::StartNew()
 `$r = Get-Content '$listFile' | Publish-CseDependency -Registry '$($Registry.Host)/cse' -Credential `$cred -SourceMirror @{ 'projects.registry.vmware.com' = '$($source.Host)' } -CaCertificate '$($Environment.CaFile)'
@@ -200,6 +203,12 @@ $warmSkopeo = Invoke-Skopeo 'cse-shaped-warm-skopeo' $theirs
 
 $r2 = { param($x) [math]::Round($x, 2) }
 $cores = [Environment]::ProcessorCount
+$coldCpuPerGb = $coldOurs.InProcessCpu / $gb
+$steadyGb = $coldOurs.Steady.Copied / 1e9
+$steadyCpuPerGb = $coldOurs.Steady.Cpu / $steadyGb
+$relayGb = $relay.Bytes / 1e9
+$relayCpuPerGb = $relay.Cpu / $relayGb
+$registriesOnly = ($coldOurs.SourceCpu + $coldOurs.RegistryCpu) / $cores
 $summary = @(
     "# CSE-shaped benchmark ($(Get-Date -Format 'yyyy-MM-dd HH:mm') UTC, $([Environment]::ProcessorCount) cores)"
     ''
@@ -209,15 +218,15 @@ $summary = @(
     ''
     '| run | ours process s | ours in-process s | skopeo s | ours/skopeo (in-process) | ours CPU s/GB | skopeo CPU s/GB | dest CPU s/GB (ours) | dest CPU s/GB (skopeo) | ours requests | skopeo requests | source requests ours / skopeo | ours peak MB |'
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |'
-    "| cold | $(& $r2 $coldOurs.Wall) | $(& $r2 $coldOurs.InProcess) | $(& $r2 $coldSkopeo.Wall) | $(& $r2 ($coldOurs.InProcess / $coldSkopeo.Wall)) | $(& $r2 ($coldOurs.InProcessCpu / $gb)) | $(& $r2 ($coldSkopeo.Cpu / $gb)) | $(& $r2 ($coldOurs.RegistryCpu / $gb)) | $(& $r2 ($coldSkopeo.RegistryCpu / $gb)) | $($coldOurs.Requests) | $($coldSkopeo.Requests) | $($coldOurs.SourceRequests) / $($coldSkopeo.SourceRequests) | $($coldOurs.PeakMB) |"
+    "| cold | $(& $r2 $coldOurs.Wall) | $(& $r2 $coldOurs.InProcess) | $(& $r2 $coldSkopeo.Wall) | $(& $r2 ($coldOurs.InProcess / $coldSkopeo.Wall)) | $(& $r2 $coldCpuPerGb) | $(& $r2 ($coldSkopeo.Cpu / $gb)) | $(& $r2 ($coldOurs.RegistryCpu / $gb)) | $(& $r2 ($coldSkopeo.RegistryCpu / $gb)) | $($coldOurs.Requests) | $($coldSkopeo.Requests) | $($coldOurs.SourceRequests) / $($coldSkopeo.SourceRequests) | $($coldOurs.PeakMB) |"
     "| warm | $(& $r2 $warmOurs.Wall) | $(& $r2 $warmOurs.InProcess) | $(& $r2 $warmSkopeo.Wall) | $(& $r2 ($warmOurs.InProcess / $warmSkopeo.Wall)) | | | | | $($warmOurs.Requests) | $($warmSkopeo.Requests) | $($warmOurs.SourceRequests) / $($warmSkopeo.SourceRequests) | $($warmOurs.PeakMB) |"
     ''
-    "Steady state (the large image alone, $(& $r2 ($coldOurs.Steady.Copied / 1e9)) GB, copied again by the same process into a third empty registry once the cold run had compiled the hot code): ours $(& $r2 ($coldOurs.Steady.Cpu / ($coldOurs.Steady.Copied / 1e9))) CPU s/GB. Per-byte floor on this machine (openssl speed at 16 KB: SHA-256 $(& $r2 ($sha256Rate / 1e9)) GB/s, AES-256-GCM $(& $r2 ($aesRate / 1e9)) GB/s; one hash and two TLS passes per byte): $(& $r2 $floor) CPU s/GB."
-    "The least a real copy costs here (minimal-relay.py: OpenSSL through Python, 1 MiB reads, one PUT; the large layer, $(& $r2 ($relay.Bytes / 1e9)) GB): $(& $r2 ($relay.Cpu / ($relay.Bytes / 1e9))) CPU s/GB (user $(& $r2 ($relay.User / ($relay.Bytes / 1e9))), system $(& $r2 ($relay.System / ($relay.Bytes / 1e9)))) in $(& $r2 $relay.Seconds) s. Ours in steady state is $(& $r2 (($coldOurs.Steady.Cpu / ($coldOurs.Steady.Copied / 1e9)) / ($relay.Cpu / ($relay.Bytes / 1e9)))) times that; cold, $(& $r2 (($coldOurs.InProcessCpu / $gb) / ($relay.Cpu / ($relay.Bytes / 1e9)))) times."
-    "Destination CPU per GB for the large layer alone: $(& $r2 ($steadyDestinationCpu / ($coldOurs.Steady.Copied / 1e9))) when Publish-CseDependency sends it, $(& $r2 ($curlPut.Cpu / ($curlPut.Bytes / 1e9))) for curl's single monolithic PUT (the least a client can ask)."
-    "Registries' CPU in the cold runs: source $(& $r2 $coldOurs.SourceCpu) s and destination $(& $r2 $coldOurs.RegistryCpu) s for ours; source $(& $r2 $coldSkopeo.SourceCpu) s and destination $(& $r2 $coldSkopeo.RegistryCpu) s for skopeo. On $cores cores a cold copy cannot take less than (all CPU spent) / cores: ours $(& $r2 (($coldOurs.InProcessCpu + $coldOurs.SourceCpu + $coldOurs.RegistryCpu) / $cores)) s; even with none of our own CPU, $(& $r2 (($coldOurs.SourceCpu + $coldOurs.RegistryCpu) / $cores)) s, which is $(& $r2 ((($coldOurs.SourceCpu + $coldOurs.RegistryCpu) / $cores) / $coldSkopeo.Wall)) of skopeo's time."
+    "Steady state (the large image alone, $(& $r2 $steadyGb) GB, copied again by the same process into a third empty registry once the cold run had compiled the hot code): ours $(& $r2 $steadyCpuPerGb) CPU s/GB. Per-byte floor on this machine (openssl speed at 16 KB: SHA-256 $(& $r2 ($sha256Rate / 1e9)) GB/s, AES-256-GCM $(& $r2 ($aesRate / 1e9)) GB/s; one hash and two TLS passes per byte): $(& $r2 $floor) CPU s/GB."
+    "The least a real copy costs here (minimal-relay.py: OpenSSL through Python, 1 MiB reads, one PUT; the large layer, $(& $r2 $relayGb) GB): $(& $r2 $relayCpuPerGb) CPU s/GB (user $(& $r2 ($relay.User / $relayGb)), system $(& $r2 ($relay.System / $relayGb))) in $(& $r2 $relay.Seconds) s. Ours in steady state is $(& $r2 ($steadyCpuPerGb / $relayCpuPerGb)) times that; cold, $(& $r2 ($coldCpuPerGb / $relayCpuPerGb)) times."
+    "Destination CPU per GB for the large layer alone: $(& $r2 ($steadyDestinationCpu / $steadyGb)) when Publish-CseDependency sends it, $(& $r2 ($curlPut.Cpu / ($curlPut.Bytes / 1e9))) for curl's single monolithic PUT (the least a client can ask)."
+    "Registries' CPU in the cold runs: source $(& $r2 $coldOurs.SourceCpu) s and destination $(& $r2 $coldOurs.RegistryCpu) s for ours; source $(& $r2 $coldSkopeo.SourceCpu) s and destination $(& $r2 $coldSkopeo.RegistryCpu) s for skopeo. On $cores cores a cold copy cannot take less than (all CPU spent) / cores: ours $(& $r2 (($coldOurs.InProcessCpu + $coldOurs.SourceCpu + $coldOurs.RegistryCpu) / $cores)) s; even with none of our own CPU, $(& $r2 $registriesOnly) s, which is $(& $r2 ($registriesOnly / $coldSkopeo.Wall)) of skopeo's time."
     ''
-    "Goals (issue 15): ours CPU at most 2.5 s/GB (now $(& $r2 ($coldOurs.InProcessCpu / $gb))); cold at most 0.5 of skopeo's time (now $(& $r2 ($coldOurs.InProcess / $coldSkopeo.Wall)) in-process, $(& $r2 ($coldOurs.Wall / $coldSkopeo.Wall)) whole process); warm at most 0.15 (now $(& $r2 ($warmOurs.InProcess / $warmSkopeo.Wall)) in-process) with one request per image ($([math]::Round($warmOurs.Requests / $set.Count, 2)) per image); peak RSS under 200 MB (now $($coldOurs.PeakMB) MB)."
+    "Goals (issue 15): ours CPU at most 2.5 s/GB (now $(& $r2 $coldCpuPerGb)); cold at most 0.5 of skopeo's time (now $(& $r2 ($coldOurs.InProcess / $coldSkopeo.Wall)) in-process, $(& $r2 ($coldOurs.Wall / $coldSkopeo.Wall)) whole process); warm at most 0.15 (now $(& $r2 ($warmOurs.InProcess / $warmSkopeo.Wall)) in-process) with one request per image ($([math]::Round($warmOurs.Requests / $set.Count, 2)) per image); peak RSS under 200 MB (now $($coldOurs.PeakMB) MB)."
 )
 $summary | Set-Content (Join-Path $benchDir 'cse-shaped.md')
 Write-Host ''

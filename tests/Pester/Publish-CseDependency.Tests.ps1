@@ -178,19 +178,15 @@ Describe 'Publish-CseDependency' {
         It 'asks the source for each blob once, the config it looks inside included' {
             # The image goes (by skopeo) onto a registry of its own that logs every request it serves.
             $fixture = Get-TestFixture -Like '*/cloud-director-named-disk-csi-driver:*'
-            # This test's own processes (the run's environment, as tests see it, is read from a file).
-            $holder = $Environment.Clone()
-            $holder.Processes = [Collections.Generic.List[object]]::new()
-            $logged = Start-CseTestRegistry -Environment $holder -Name "logged-$([Guid]::NewGuid().ToString('N').Substring(0, 8))" -Kind Http -AccessLog
+            $logged = Start-TestLoggedRegistry
             try {
-                if ($logged.Error) { throw $logged.Error }
                 Invoke-CseTestSkopeo copy --quiet --preserve-digests @(Get-CseTestSkopeoArgs -Registry (Assert-CseTestService 'source') -Side src) `
                     @(Get-CseTestSkopeoArgs -Registry $logged -Side dest) "docker://$($fixture.Location)" "docker://$($logged.Host)/$(($fixture.Reference -split '/', 2)[1])" | Out-Null
                 $before = @(Get-Content $logged.Log).Count
                 $result = $fixture.Reference | Publish-CseDependency -Registry (New-TestBase (Assert-CseTestService 'http')) -SourceMirror @{ 'projects.registry.vmware.com' = $logged.Base }
                 $served = @(Get-Content $logged.Log | Select-Object -Skip $before | Where-Object { $_ -match '"GET /v2/\S+/blobs/(sha256:[0-9a-f]{64}) ' } | ForEach-Object { $Matches[1] })
             }
-            finally { $holder.Processes | ForEach-Object { Stop-CseTestProcess $_ } }
+            finally { Stop-TestLoggedRegistry $logged }
             $result.Status | Should -Be 'Copied'
             $served.Count | Should -Be $fixture.Blobs.Count -Because 'one GET per blob, config and layers'
             $served | Sort-Object | Should -Be ($fixture.Blobs.Digest | Sort-Object)
@@ -203,17 +199,14 @@ Describe 'Publish-CseDependency' {
             $shared = @($fixtures[0].Blobs.Digest | Where-Object { $_ -in $fixtures[1].Blobs.Digest })
             $shared.Count | Should -BeGreaterThan 0 -Because 'the two fixtures share a base layer'
             # A destination of this test's own that logs every request it serves.
-            $holder = $Environment.Clone()
-            $holder.Processes = [Collections.Generic.List[object]]::new()
-            $logged = Start-CseTestRegistry -Environment $holder -Name "logged-$([Guid]::NewGuid().ToString('N').Substring(0, 8))" -Kind Http -AccessLog
+            $logged = Start-TestLoggedRegistry
             try {
-                if ($logged.Error) { throw $logged.Error }
                 # One image at a time: the second finds the shared layer's upload complete.
                 $results = Publish-Fixture -Like $like -Base "$($logged.Base)/t" -Extra @{ ThrottleLimit = 1 }
                 $log = @(Get-Content $logged.Log)
                 foreach ($r in $results) { Get-SkopeoDigest -Registry $logged -Reference $r.Destination | Should -Be $r.Digest }
             }
-            finally { $holder.Processes | ForEach-Object { Stop-CseTestProcess $_ } }
+            finally { Stop-TestLoggedRegistry $logged }
             $results.Status | Sort-Object -Unique | Should -Be 'Copied'
             foreach ($digest in $shared) {
                 @($log | Where-Object { $_ -match "`"HEAD /v2/\S+/blobs/$digest " }).Count | Should -Be 1 -Because "only the first image looks for $digest"

@@ -19,6 +19,22 @@ function Get-TestScratch {
     $root
 }
 
+function Start-TestLoggedRegistry {
+    <# A plain-HTTP registry of the test's own that logs every request it serves; Stop-TestLoggedRegistry ends it. #>
+    # The run's environment, as tests see it, is read from a file: this registry's process is kept on a copy.
+    $holder = (Get-CseTestEnvironment).Clone()
+    $holder.Processes = [Collections.Generic.List[object]]::new()
+    $registry = Start-CseTestRegistry -Environment $holder -Name "logged-$([Guid]::NewGuid().ToString('N').Substring(0, 8))" -Kind Http -AccessLog
+    $registry.Processes = $holder.Processes
+    if ($registry.Error) { Stop-TestLoggedRegistry $registry; throw "The logged registry did not start: $($registry.Error)" }
+    $registry
+}
+
+function Stop-TestLoggedRegistry {
+    param([Parameter(Mandatory)] $Registry)
+    $Registry.Processes | ForEach-Object { Stop-CseTestProcess $_ }
+}
+
 function New-TestBase {
     <# A fresh path prefix on a registry, so no test sees another's images. #>
     param([Parameter(Mandatory)] $Registry, [string] $Prefix = 't')

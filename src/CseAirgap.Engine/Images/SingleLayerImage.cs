@@ -58,9 +58,9 @@ internal sealed class SingleLayerImage
     /// <summary>Pushes the blobs the repository lacks, then the manifest under <paramref name="tag"/>; returns its digest.</summary>
     public async Task<Digest> PushAsync(RegistryClient client, string repository, string tag, CancellationToken ct)
     {
-        foreach (var blob in new[] { Config, Layer })
+        // The manifest names the config first, then the layer: their digests were computed when it was built.
+        foreach (var (blob, digest) in new[] { (Config, Manifest.Blobs[0].Digest), (Layer, Manifest.Blobs[1].Digest) })
         {
-            var digest = Digests.Sha256(blob);
             if (await client.HeadBlobAsync(repository, digest, RegistryScope.Push(repository), ct).ConfigureAwait(false) != null) continue;
             var session = await client.StartUploadAsync(repository, ct).ConfigureAwait(false);
             using var body = new VerifyingStream(new MemoryStream(blob, writable: false), digest, blob.Length, null);
