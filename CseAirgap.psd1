@@ -31,7 +31,13 @@
         PSData = @{
             Tags         = @('VMware', 'CSE', 'ContainerServiceExtension', 'VCD', 'Harbor', 'Registry', 'AirGap', 'OCI', 'Linux', 'Windows')
             LicenseUri   = 'https://opensource.org/licenses/MIT'
-            ReleaseNotes = 'First release: Get-CseAirgapImage, Expand-CseArtifact, Get-CseDependency, Publish-CseDependency.'
+            ReleaseNotes = @'
+0.1.0: the whole CSE 4.2 air-gap procedure with twelve cmdlets. Step 1 Get-CseAirgapImage; step 2 Expand-CseArtifact
+(from a registry, a Docker engine or an archive, without Docker); step 3 Get-CseDependency and Publish-CseDependency;
+a true air gap with Export-CseDependency, Test-CseExport and Publish-CseDependency -Path; step 4 Get-CseTkgDependency
+with imgpkg bundles; step 5 Get-CseTanzuPlugin and Publish-CseTanzuPlugin; proof and preparation with
+Test-CseRegistryLayout, Test-CsePrerequisite and Get-CseRegistryCertificate. See README.md for what is not covered yet.
+'@
         }
     }
 }

@@ -27,8 +27,15 @@ function Read-Sections([string] $Text, [string] $Level) {
     $result
 }
 
+function ConvertTo-PlainText([string] $Text) {
+    # Get-Help shows text as it is: markdown's `code`, **strong** and [text](link) would reach the console verbatim.
+    $Text = $Text -replace '\[([^\]]+)\]\(([^)]+)\)', '$1 ($2)'
+    $Text = $Text -replace '\*\*([^*]+)\*\*', '$1'
+    $Text -replace '`([^`]+)`', '$1'
+}
+
 function Get-Paragraphs([string] $Text) {
-    @(($Text -split "`n\s*`n") | ForEach-Object { ($_ -replace "\s*`n\s*", ' ').Trim() } | Where-Object { $_ })
+    @(($Text -split "`n\s*`n") | ForEach-Object { ConvertTo-PlainText (($_ -replace "\s*`n\s*", ' ').Trim()) } | Where-Object { $_ })
 }
 
 $common = Read-Sections (Get-Content -Raw (Join-Path $Source '_common-parameters.md')) '###'

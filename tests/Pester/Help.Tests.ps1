@@ -18,6 +18,11 @@ Describe 'Help for <Name>' -ForEach $Cmdlets {
         ($Help.description.Text -join ' ') | Should -Not -BeNullOrEmpty
     }
 
+    It 'reads as plain text, without markdown marks' {
+        $texts = @($Help.Synopsis) + @($Help.description.Text) + @($Help.parameters.parameter | ForEach-Object { $_.description.Text })
+        foreach ($text in $texts) { $text | Should -Not -Match '`|\*\*|\]\(' -Because 'Get-Help prints markdown marks as they are' }
+    }
+
     It 'describes every parameter' {
         $parameters = (Get-Command $Name).Parameters.Keys | Where-Object { $_ -notin $Common }
         foreach ($p in $parameters) {
