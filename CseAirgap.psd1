@@ -9,6 +9,9 @@
     Description          = 'Prepares an air-gapped container registry for VMware Cloud Director Container Service Extension (CSE) 4.2.x: finds, unpacks and publishes every image CSE needs, natively over the registry API, with no Docker and no imgpkg.'
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Desktop', 'Core')
+    # netstandard2.0 assemblies need .NET Framework 4.7.2 on Windows PowerShell (4.6.1 loads them only partly;
+    # Windows Server 2016 ships 4.6.2): Import-Module then says so instead of failing later on a missing type.
+    DotNetFrameworkVersion = '4.7.2'
     FormatsToProcess     = @('CseAirgap.Format.ps1xml')
     CmdletsToExport      = @(
         'Get-CseAirgapImage'

@@ -15,21 +15,31 @@ namespace CseAirgap.PowerShell;
 /// </summary>
 public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
 {
-    internal static string DependencyFolder =>
-        Path.Combine(Path.GetDirectoryName(typeof(ModuleInitializer).Assembly.Location)!, "Dependencies");
+    internal static string ModuleFolder => Path.GetDirectoryName(typeof(ModuleInitializer).Assembly.Location)!;
+
+    internal static string DependencyFolder => Path.Combine(ModuleFolder, "Dependencies");
+
+    private static FrameworkDependencyResolver? _frameworkResolver;
 
     internal static bool IsWindowsPowerShell =>
         RuntimeInformation.FrameworkDescription.StartsWith(".NET Framework", StringComparison.OrdinalIgnoreCase);
 
     public void OnImport()
     {
-        if (IsWindowsPowerShell) AppDomain.CurrentDomain.AssemblyResolve += ResolveOnFramework;
+        if (IsWindowsPowerShell)
+        {
+            _frameworkResolver ??= new FrameworkDependencyResolver(ModuleFolder);
+            AppDomain.CurrentDomain.AssemblyResolve += _frameworkResolver.Resolve;
+        }
         else RegisterLoadContext();
     }
 
     public void OnRemove(PSModuleInfo module)
     {
-        if (IsWindowsPowerShell) AppDomain.CurrentDomain.AssemblyResolve -= ResolveOnFramework;
+        if (IsWindowsPowerShell)
+        {
+            if (_frameworkResolver != null) AppDomain.CurrentDomain.AssemblyResolve -= _frameworkResolver.Resolve;
+        }
         else UnregisterLoadContext();
     }
 
@@ -39,11 +49,4 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssem
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void UnregisterLoadContext() => PrivateLoadContext.Unregister();
-
-    private static Assembly? ResolveOnFramework(object? sender, ResolveEventArgs args)
-    {
-        var name = new AssemblyName(args.Name).Name;
-        var path = Path.Combine(DependencyFolder, name + ".dll");
-        return File.Exists(path) ? Assembly.LoadFrom(path) : null;
-    }
 }

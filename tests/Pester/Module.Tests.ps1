@@ -46,6 +46,30 @@ Import-Module '$ModulePath'
         ($result.Lines | Where-Object { $_ -like 'loaded:*' } | Sort-Object) | Should -Be @('loaded:11.0.0.0', 'loaded:16.0.0.0')
     }
 
+    It 'answers Windows PowerShell''s assembly-resolve event only for its own assemblies' {
+        # The handler is hooked only on .NET Framework; here its rule is called directly, as that event would call it.
+        $result = Invoke-FreshPwsh @"
+Import-Module '$ModulePath'
+`$null = Get-CseDependency -Reference projects.registry.vmware.com/tkg/pause:3.9
+`$module = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'CseAirgap' }
+`$engine = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'CseAirgap.Engine' }
+`$resolver = [Activator]::CreateInstance(`$module.GetType('CseAirgap.PowerShell.FrameworkDependencyResolver'), @('$ModulePath'))
+`$newtonsoft = 'Newtonsoft.Json, Version=13.0.0.0, Culture=neutral, PublicKeyToken=30ad4fe6b2a6aeed'
+function Show(`$assembly) { if (`$assembly) { 'dll:' + [IO.Path]::GetFileName(`$assembly.Location) } else { 'none' } }
+'foreign:' + (Show `$resolver.Resolve(`$null, [ResolveEventArgs]::new(`$newtonsoft, [Management.Automation.PSObject].Assembly)))
+'unknown:' + (Show `$resolver.Resolve(`$null, [ResolveEventArgs]::new(`$newtonsoft)))
+'engine:' + (Show `$resolver.Resolve(`$null, [ResolveEventArgs]::new(`$newtonsoft, `$engine)))
+'cmdlets:' + (Show `$resolver.Resolve(`$null, [ResolveEventArgs]::new('CseAirgap.Engine', `$module)))
+'byname:' + (Show `$resolver.Resolve(`$null, [ResolveEventArgs]::new('CseAirgap.Engine')))
+"@
+        $result.ExitCode | Should -Be 0 -Because $result.Output
+        $result.Lines | Should -Contain 'foreign:none' -Because 'another module asking for Newtonsoft.Json must not get ours'
+        $result.Lines | Should -Contain 'unknown:none'
+        $result.Lines | Should -Contain 'engine:dll:Newtonsoft.Json.dll'
+        $result.Lines | Should -Contain 'cmdlets:dll:CseAirgap.Engine.dll'
+        $result.Lines | Should -Contain 'byname:dll:CseAirgap.Engine.dll'
+    }
+
     It 'does not ship System.Management.Automation' {
         Get-ChildItem -Recurse $ModulePath -Filter 'System.Management.Automation.dll' | Should -BeNullOrEmpty
     }
@@ -55,6 +79,7 @@ Import-Module '$ModulePath'
         $expected = ([xml](Get-Content -Raw (Join-Path $RepoRoot 'Directory.Build.props'))).Project.PropertyGroup.Version | Where-Object { $_ } | Select-Object -First 1
         $manifest.Version | Should -Be ([version]$expected)
         $manifest.CompatiblePSEditions | Should -Contain 'Desktop'
+        $manifest.DotNetFrameworkVersion | Should -Be ([version]'4.7.2') -Because 'Windows PowerShell on .NET Framework 4.6.2 must refuse to import it clearly'
     }
 
     It 'builds the engine for netstandard2.0, so Windows PowerShell 5.1 can load it' {
