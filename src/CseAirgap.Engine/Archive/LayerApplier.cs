@@ -97,7 +97,7 @@ public sealed class LayerApplier
                 case TarEntryKind.HardLink:
                     // A real link costs no bytes; a copy (where the file system cannot link) is charged like a file.
                     var linkTarget = entry.LinkTarget ?? string.Empty;
-                    var source = EntryName.Split(linkTarget);
+                    var source = LinkSource(entry.Name, linkTarget);
                     if (source.Length == 0)
                         throw new UnsafeEntryException(entry.Name, $"it is a hard link to '{linkTarget}', which is not a file");
                     var name = entry.Name;
@@ -168,6 +168,19 @@ public sealed class LayerApplier
             if (writtenByThisLayer.Contains(prefix + child)) continue;
             _root.Remove(dir.Concat(new[] { child }).ToArray(), name);
             ForgetModes(prefix + child);
+        }
+    }
+
+    /// <summary>A hard link's target as components; a target outside the root is refused in the link's name.</summary>
+    private static string[] LinkSource(string name, string linkTarget)
+    {
+        try
+        {
+            return EntryName.Split(linkTarget);
+        }
+        catch (UnsafeEntryException)
+        {
+            throw new UnsafeEntryException(name, $"it is a hard link to '{linkTarget}', which is outside the destination");
         }
     }
 
