@@ -101,8 +101,9 @@ public sealed class LayerApplier
                     if (source.Length == 0)
                         throw new UnsafeEntryException(entry.Name, $"it is a hard link to '{linkTarget}', which is not a file");
                     var name = entry.Name;
-                    if (!_root.CreateHardLink(source, parts, name, linkTarget, size => _budget.ChargeBytes(size, name)))
-                        CopiedHardLinks++;
+                    // A link shares its file's mode, as tar -x leaves it; a copy takes the mode the entry gives.
+                    if (_root.CreateHardLink(source, parts, name, linkTarget, size => _budget.ChargeBytes(size, name))) break;
+                    CopiedHardLinks++;
                     _root.TrySetMode(parts, Permissions(entry), entry.Name);
                     break;
                 case TarEntryKind.Device:

@@ -98,12 +98,12 @@ public sealed class ExpandCseArtifactCommand : AsyncCmdlet, ITransportParameters
 
     /// <summary>The most bytes one expansion writes, and the most its gzip and zstd content may decompress to (8 GiB by default).</summary>
     [Parameter]
-    [ValidateRange(1, long.MaxValue)]
+    [ValidateRange(1L, long.MaxValue)]
     public long MaxExpandedBytes { get; set; } = ExpansionLimits.DefaultMaxBytes;
 
     /// <summary>The most entries (files, folders, links, whiteouts of all layers together) one expansion reads (1,000,000 by default).</summary>
     [Parameter]
-    [ValidateRange(1, long.MaxValue)]
+    [ValidateRange(1L, long.MaxValue)]
     public long MaxEntryCount { get; set; } = ExpansionLimits.DefaultMaxEntries;
 
     protected override void ProcessRecord()

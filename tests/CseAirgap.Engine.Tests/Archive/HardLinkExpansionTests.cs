@@ -141,6 +141,24 @@ public sealed class HardLinkExpansionTests : IDisposable
     }
 
     [Fact]
+    public void AHardLinksOwnModeLeavesItsFileAsTarDoesButACopyTakesIt()
+    {
+        using var layer = HostileTar.Build(w =>
+        {
+            w.File("a", "x", mode: 0b110_100_100);
+            w.WriteEntry(new System.Formats.Tar.GnuTarEntry(System.Formats.Tar.TarEntryType.HardLink, "b") { LinkName = "a", Mode = (UnixFileMode)0b111_111_111 });
+        });
+        var linked = Path.Combine(_scratch, "linked");
+        new LayerApplier(linked, null).Apply(layer);
+        Assert.Equal((UnixFileMode)0b110_100_100, File.GetUnixFileMode(Path.Combine(linked, "b")));
+        layer.Position = 0;
+        var copied = Path.Combine(_scratch, "copied");
+        new LayerApplier(copied, null, null, new CopyingHardLinker()).Apply(layer);
+        Assert.Equal((UnixFileMode)0b110_100_100, File.GetUnixFileMode(Path.Combine(copied, "a")));
+        Assert.Equal((UnixFileMode)0b111_111_111, File.GetUnixFileMode(Path.Combine(copied, "b")));
+    }
+
+    [Fact]
     public void TheGateAsksTheLinkerOnlyForPathsInsideTheRoot()
     {
         var root = Path.Combine(_scratch, "root");
