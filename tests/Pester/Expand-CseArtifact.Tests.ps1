@@ -30,7 +30,7 @@ BeforeAll {
     # Hostile archives and layers are written with python3's tarfile (an independent tar writer) from bytes made here.
     $script:HostilePython = Join-Path $Work 'hostile.py'
     Set-Content -Path $HostilePython -Value @'
-import hashlib, io, json, os, sys, tarfile
+import gzip, hashlib, io, json, os, subprocess, sys, tarfile
 
 def entry(name, kind=tarfile.REGTYPE, data=b"", mode=0o644, link=""):
     info = tarfile.TarInfo(name)
@@ -93,6 +93,25 @@ elif command == "save-late":
     names = ["blobs/sha256/" + sha(x)[7:] for x in layers]
     members = sorted([f(n, x) for n, x in zip(names, layers)], key=lambda m: m[0].name)
     write(out, tar(members + [f("manifest.json", json.dumps([{"Config": "c.json", "RepoTags": [], "Layers": names}]))]))
+elif command == "hard-links":
+    # Issue 26: one 1 MiB file and 200 hard links to it, gzipped (the old code wrote 201 copies: 211 MB).
+    data = bytes(range(256)) * 4096
+    members = [f("data/big", data)] + [entry("links/l%03d" % i, tarfile.LNKTYPE, link="data/big") for i in range(200)]
+    with gzip.open(out, "wb") as z: z.write(tar(members))
+elif command in ("gzip-bomb", "zstd-bomb"):
+    # Issue 26: a 64 MiB file of zeros, some tens of KiB compressed, streamed so it never sits in memory.
+    plain = out + ".plain"
+    with tarfile.open(plain, "w", format=tarfile.GNU_FORMAT) as t:
+        info = tarfile.TarInfo("zeros"); info.size = 64 << 20
+        t.addfile(info, io.BytesIO(bytes(64 << 20)))
+    if command == "gzip-bomb":
+        with open(plain, "rb") as src, gzip.open(out, "wb", compresslevel=9) as z:
+            for chunk in iter(lambda: src.read(1 << 20), b""): z.write(chunk)
+    else:
+        subprocess.run(["zstd", "-q", "-f", "-19", plain, "-o", out], check=True)
+    os.remove(plain)
+elif command == "many-entries":
+    write(out, tar([f("many/f%05d" % i, b"") for i in range(int(sys.argv[3]))]))
 elif command == "fs-modes":
     write(out, tar([d("ro", 0o555), f("ro/inside.txt", "filled"), f("suid", "#!/bin/sh\n", 0o4755), d("sticky", 0o1777), f("sticky/x")]))
 else:
@@ -374,6 +393,51 @@ Describe 'Expand-CseArtifact' {
             $output | Where-Object { $_ -is [Management.Automation.VerboseRecord] -and $_.Message -match 'interrupted run' } | Should -HaveCount 1
             Get-ChildItem -Force $canary.Parent -Filter '.dest*' | Should -BeNullOrEmpty
             Get-Content (Join-Path $canary.Parent 'canary.txt') | Should -Be 'alive'
+        }
+    }
+
+    Context 'Amplification (issue 26)' {
+        It 'writes 200 hard links to one 1 MiB file as links: one inode, about 1 MiB on disk' {
+            $archive = New-HostileArchive hard-links (Join-Path $Work "hard-links-$(New-Guid).tar.gz")
+            (Get-Item $archive).Length | Should -BeLessThan 100KB
+            @(& tar -tvzf $archive | Select-String ' link to data/big$').Count | Should -Be 200 -Because 'the archive holds 200 hard links'
+            $canary = New-Canary
+            $artifact = Expand-CseArtifact -Path $archive -Destination $canary.Destination
+            # du counts each inode once; the old code's 201 copies took 211 MB.
+            [long]((& du -sb $artifact.Root) -split '\s+')[0] | Should -BeLessThan 1.1MB
+            & stat -c '%h' (Join-Path $artifact.Root 'data/big') | Should -Be '201'
+            @(& find $artifact.Root -samefile (Join-Path $artifact.Root 'data/big')).Count | Should -Be 201
+        }
+
+        It 'refuses a <Kind> bomb over -MaxExpandedBytes as ContentTooLarge and keeps the previous expansion' -TestCases @(
+            @{ Kind = 'gzip' }
+            @{ Kind = 'zstd' }
+        ) {
+            $bomb = New-HostileArchive "$Kind-bomb" (Join-Path $Work "$Kind-bomb-$(New-Guid).tar")
+            (Get-Item $bomb).Length | Should -BeLessThan 1MB
+            $canary = New-Canary
+            $previous = New-HostileArchive fs-modes (Join-Path $Work "previous-$(New-Guid).tar")
+            Expand-CseArtifact -Path $previous -Destination $canary.Destination | Should -Not -BeNullOrEmpty
+            $canary.Before = @(Get-TreeListing $canary.Parent)
+            Expand-CseArtifact -Path $bomb -Destination $canary.Destination -Force -MaxExpandedBytes 4MB -ErrorVariable problems -ErrorAction SilentlyContinue |
+                Should -BeNullOrEmpty
+            Assert-Refused $problems $canary -ErrorId ContentTooLarge -Category LimitsExceeded -Target $bomb
+            $problems[0].Exception.Message | Should -Match '4 MiB'
+            $problems[0].Exception.Message | Should -Match '-MaxExpandedBytes'
+            Get-ChildItem -Force $canary.Parent -Filter '.dest*' | Should -BeNullOrEmpty
+            Get-Content (Join-Path $canary.Destination 'ro/inside.txt') | Should -Be 'filled'
+        }
+
+        It 'refuses an archive of more entries than -MaxEntryCount as ContentTooLarge' {
+            $archive = New-HostileArchive many-entries (Join-Path $Work "many-$(New-Guid).tar") -More 1500
+            $canary = New-Canary
+            Expand-CseArtifact -Path $archive -Destination $canary.Destination -MaxEntryCount 1000 -ErrorVariable problems -ErrorAction SilentlyContinue |
+                Should -BeNullOrEmpty
+            Assert-Refused $problems $canary -ErrorId ContentTooLarge -Category LimitsExceeded -Target $archive
+            $problems[0].Exception.Message | Should -Match '-MaxEntryCount'
+            $canary.Destination | Should -Not -Exist
+            # The same archive under a cap it fits in.
+            (Expand-CseArtifact -Path $archive -Destination $canary.Destination -MaxEntryCount 2000).Root | Should -Be $canary.Destination
         }
     }
 

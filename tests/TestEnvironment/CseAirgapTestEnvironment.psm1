@@ -21,6 +21,8 @@ $script:RequiredPackages = [ordered]@{
     # The benchmark's references: curl's monolithic PUT and minimal-relay.py.
     'curl'            = 'curl'
     'python3'         = 'python3'
+    # Expand-CseArtifact's zstd bomb (issue 26) is compressed by the reference zstd.
+    'zstd'            = 'zstd'
 }
 
 function Install-CseTestPrerequisite {

@@ -14,10 +14,13 @@ namespace CseAirgap.Engine.Archive;
 public sealed class ConfinedRoot
 {
     private readonly string _prefix;
+    private readonly IHardLinker _linker;
 
     /// <param name="root">An existing real folder (not a link), which the caller made for this extraction.</param>
-    public ConfinedRoot(string root)
+    /// <param name="linker">How hard links are made; the platform's own by default.</param>
+    public ConfinedRoot(string root, IHardLinker? linker = null)
     {
+        _linker = linker ?? HardLinkers.ForThisPlatform;
         Root = Path.GetFullPath(root);
         if (KindOf(Root) != PathKind.Directory) throw new ArgumentException($"'{root}' is not a folder.", nameof(root));
         _prefix = Root.EndsWith(Path.DirectorySeparatorChar.ToString(), StringComparison.Ordinal) ? Root : Root + Path.DirectorySeparatorChar;
@@ -59,17 +62,35 @@ public sealed class ConfinedRoot
         FileSystemLinks.CreateSymbolicLink(path, target);
     }
 
-    /// <summary>A hard link written as a copy: the source must be a regular file reached without any link.</summary>
-    public void CopyFile(IReadOnlyList<string> sourceParts, IReadOnlyList<string> parts, string entry, string linkTarget)
+    /// <summary>
+    /// A hard link in place of whatever was there: a second name of a regular file that an earlier entry wrote in this
+    /// root, reached without any link. Where the file system cannot link, the file is copied, after
+    /// <paramref name="beforeCopy"/> is told its size (and may refuse it). True when linked, false when copied.
+    /// The old directory entry is removed first, so nothing is ever written through a link: a later entry that
+    /// replaces either name leaves the other's content as it was.
+    /// </summary>
+    public bool CreateHardLink(IReadOnlyList<string> sourceParts, IReadOnlyList<string> parts, string entry, string linkTarget, Action<long>? beforeCopy = null)
+    {
+        var source = RegularFileToLink(sourceParts, entry, linkTarget);
+        var path = Walk(parts, entry, createParents: true)!;
+        if (string.Equals(source, path, StringComparison.Ordinal)) return true;
+        if (KindOf(path) != PathKind.Missing) RemoveTree(path);
+        // Making the link's folders or clearing its name can remove the source (a link "d" to "d/f"): look again.
+        source = RegularFileToLink(sourceParts, entry, linkTarget);
+        if (_linker.TryLink(source, path)) return true;
+        using var from = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 81920);
+        beforeCopy?.Invoke(from.Length);
+        using var to = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920);
+        from.CopyTo(to);
+        return false;
+    }
+
+    private string RegularFileToLink(IReadOnlyList<string> sourceParts, string entry, string linkTarget)
     {
         var source = Walk(sourceParts, entry, createParents: false);
         if (source == null || KindOf(source) != PathKind.File)
             throw new UnsafeEntryException(entry, $"it is a hard link to '{linkTarget}', which is not a regular file written before it");
-        var path = Walk(parts, entry, createParents: true)!;
-        if (string.Equals(source, path, StringComparison.Ordinal)) return;
-        using var from = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 81920);
-        using var to = CreateFile(parts, entry);
-        from.CopyTo(to);
+        return source;
     }
 
     /// <summary>Sets permission bits on a file or directory; never on a link (chmod would change what it points at).</summary>

@@ -11,7 +11,9 @@ namespace CseAirgap.Engine.Archive;
 /// contents. Every change goes through <see cref="ConfinedRoot"/>: a path with "..", an absolute path, a path
 /// through a symbolic link, or a whiteout that names no plain file is refused with <see cref="UnsafeEntryException"/>
 /// before anything is touched. Directory modes are applied by <see cref="Finish"/>, after all content (as GNU tar
-/// does), and setuid, setgid and sticky bits are dropped.
+/// does), and setuid, setgid and sticky bits are dropped. A hard link is made a real hard link (a copy only where the
+/// file system cannot link), and every entry and every byte written is charged to the <see cref="ExpansionBudget"/>
+/// before it reaches the disk.
 /// </summary>
 public sealed class LayerApplier
 {
@@ -21,21 +23,28 @@ public sealed class LayerApplier
     private const int SpecialBits = 0xE00; // setuid, setgid, sticky
     private readonly ConfinedRoot _root;
     private readonly Action<string>? _log;
+    private readonly ExpansionBudget _budget;
 
     // Directory modes wait until every layer is written, or a 0555 folder could not be filled when not root.
     private readonly Dictionary<string, (string[] Parts, int Mode)> _directoryModes = new(StringComparer.Ordinal);
     private int _droppedSpecialBits;
     private string? _firstDroppedSpecialBits;
 
-    public LayerApplier(string root, Action<string>? log)
+    /// <param name="budget">Shared with the expansion's decompression; the default caps when none is given.</param>
+    /// <param name="linker">How hard links are made; the platform's own by default.</param>
+    public LayerApplier(string root, Action<string>? log, ExpansionBudget? budget = null, IHardLinker? linker = null)
     {
         Directory.CreateDirectory(root);
-        _root = new ConfinedRoot(root);
+        _root = new ConfinedRoot(root, linker);
         _log = log;
+        _budget = budget ?? new ExpansionBudget(ExpansionLimits.Default, root);
     }
 
     public int SkippedDevices { get; private set; }
     public int SkippedLinks { get; private set; }
+
+    /// <summary>Hard links written as copies because the file system refused to link them.</summary>
+    public int CopiedHardLinks { get; private set; }
 
     /// <summary>Applies one layer; <paramref name="honourWhiteouts"/> is false for a plain file-system tar.</summary>
     public void Apply(Stream tar, bool honourWhiteouts = true)
@@ -46,6 +55,7 @@ public sealed class LayerApplier
         TarEntry? entry;
         while ((entry = reader.Next()) != null)
         {
+            _budget.ChargeEntry();
             var parts = EntryName.Split(entry.Name);
             if (parts.Length == 0) continue;
             var leaf = parts[parts.Length - 1];
@@ -68,6 +78,7 @@ public sealed class LayerApplier
                     _directoryModes[relative] = (parts, Permissions(entry));
                     break;
                 case TarEntryKind.File:
+                    _budget.ChargeBytes(entry.Size, entry.Name);
                     using (var file = _root.CreateFile(parts, entry.Name))
                         reader.CopyDataTo(file);
                     _root.TrySetMode(parts, Permissions(entry), entry.Name);
@@ -84,12 +95,15 @@ public sealed class LayerApplier
                     _root.CreateSymbolicLink(parts, entry.LinkTarget ?? string.Empty, entry.Name);
                     break;
                 case TarEntryKind.HardLink:
-                    // Written as a copy: the same bytes, whatever the platform's link support.
+                    // A real link costs no bytes; a copy (where the file system cannot link) is charged like a file.
                     var linkTarget = entry.LinkTarget ?? string.Empty;
-                    var source = EntryName.Split(linkTarget);
+                    var source = LinkSource(entry.Name, linkTarget);
                     if (source.Length == 0)
                         throw new UnsafeEntryException(entry.Name, $"it is a hard link to '{linkTarget}', which is not a file");
-                    _root.CopyFile(source, parts, entry.Name, linkTarget);
+                    var name = entry.Name;
+                    // A link shares its file's mode, as tar -x leaves it; a copy takes the mode the entry gives.
+                    if (_root.CreateHardLink(source, parts, name, linkTarget, size => _budget.ChargeBytes(size, name))) break;
+                    CopiedHardLinks++;
                     _root.TrySetMode(parts, Permissions(entry), entry.Name);
                     break;
                 case TarEntryKind.Device:
@@ -114,6 +128,8 @@ public sealed class LayerApplier
             _log?.Invoke($"Dropped the setuid, setgid and sticky bits of {_droppedSpecialBits} entries (the first: '{_firstDroppedSpecialBits}'): " +
                 "an unpacked artifact never needs them, and they would let a file run as its owner.");
         _droppedSpecialBits = 0;
+        if (CopiedHardLinks > 0)
+            _log?.Invoke($"Wrote {CopiedHardLinks} hard links as copies: the file system of the destination refused to link them.");
     }
 
     private void ApplyWhiteout(string name, string[] parent, string leaf, HashSet<string> written)
@@ -153,6 +169,19 @@ public sealed class LayerApplier
             if (writtenByThisLayer.Contains(prefix + child)) continue;
             _root.Remove(dir.Concat(new[] { child }).ToArray(), name);
             ForgetModes(prefix + child);
+        }
+    }
+
+    /// <summary>A hard link's target as components; a target outside the root is refused in the link's name.</summary>
+    private static string[] LinkSource(string name, string linkTarget)
+    {
+        try
+        {
+            return EntryName.Split(linkTarget);
+        }
+        catch (UnsafeEntryException)
+        {
+            throw new UnsafeEntryException(name, $"it is a hard link to '{linkTarget}', which is outside the destination");
         }
     }
 

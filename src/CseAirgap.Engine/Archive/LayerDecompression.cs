@@ -7,11 +7,16 @@ namespace CseAirgap.Engine.Archive;
 /// <summary>
 /// Opens a layer whatever its compression, judged by its first bytes rather than its media type (which
 /// docker-save archives do not carry): gzip through the runtime's native zlib (fast), zstd through SharpCompress,
-/// anything else as a plain tar.
+/// anything else as a plain tar. What comes out of gzip or zstd is charged to an <see cref="ExpansionBudget"/> as it is
+/// read, so a compression bomb is refused while streaming, after at most the cap's worth of work. A plain tar is not
+/// charged here: it is no bigger than the bytes given, and what is written of it is charged by the applier.
 /// </summary>
 public static class LayerDecompression
 {
-    public static Stream Open(Stream raw)
+    /// <summary>Opens a layer under the default caps, for a reader that has no expansion of its own.</summary>
+    public static Stream Open(Stream raw) => Open(raw, new ExpansionBudget(ExpansionLimits.Default, "a layer"));
+
+    public static Stream Open(Stream raw, ExpansionBudget budget)
     {
         var head = new byte[4];
         var read = 0;
@@ -22,10 +27,37 @@ public static class LayerDecompression
             read += n;
         }
         Stream joined = new PrefixedStream(head, read, raw);
-        if (read >= 2 && head[0] == 0x1F && head[1] == 0x8B) return new GZipStream(joined, CompressionMode.Decompress);
+        if (read >= 2 && head[0] == 0x1F && head[1] == 0x8B)
+            return new ChargedStream(new GZipStream(joined, CompressionMode.Decompress), budget);
         if (read >= 4 && head[0] == 0x28 && head[1] == 0xB5 && head[2] == 0x2F && head[3] == 0xFD)
-            return new SharpCompress.Compressors.ZStandard.DecompressionStream(joined, leaveOpen: false);
+            return new ChargedStream(new SharpCompress.Compressors.ZStandard.DecompressionStream(joined, leaveOpen: false), budget);
         return joined;
+    }
+
+    /// <summary>Decompressed bytes, each read charged to the budget before the reader sees it.</summary>
+    private sealed class ChargedStream : Registry.ReadOnlyStream
+    {
+        private readonly Stream _inner;
+        private readonly ExpansionBudget _budget;
+
+        public ChargedStream(Stream inner, ExpansionBudget budget)
+        {
+            _inner = inner;
+            _budget = budget;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var n = _inner.Read(buffer, offset, count);
+            if (n > 0) _budget.ChargeDecompressed(n);
+            return n;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) _inner.Dispose();
+            base.Dispose(disposing);
+        }
     }
 
     /// <summary>Bytes already read, then the rest of the stream.</summary>

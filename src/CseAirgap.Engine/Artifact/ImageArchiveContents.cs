@@ -11,7 +11,8 @@ namespace CseAirgap.Engine.Artifact;
 /// The files of a docker-save or OCI layout archive, unpacked through <see cref="ConfinedRoot"/> into a private
 /// folder so layers can be read in the order a manifest gives. Only regular files and folders are written; links,
 /// devices and FIFOs are only remembered, so nothing in the archive is ever read through the file system's links.
-/// A document is read only when it is a regular file, and only up to its cap.
+/// A document is read only when it is a regular file, and only up to its cap. Every entry is charged to the
+/// expansion's budget (an archive of millions of empty files would use up the file system's inodes).
 /// </summary>
 internal sealed class ImageArchiveContents
 {
@@ -25,13 +26,14 @@ internal sealed class ImageArchiveContents
         _archive = archive;
     }
 
-    public static ImageArchiveContents Unpack(Stream tar, string folder, string archive)
+    public static ImageArchiveContents Unpack(Stream tar, string folder, string archive, ExpansionBudget budget)
     {
         var contents = new ImageArchiveContents(folder, archive);
         var reader = new TarEntryReader(tar);
         TarEntry? entry;
         while ((entry = reader.Next()) != null)
         {
+            budget.ChargeEntry();
             var parts = EntryName.Split(entry.Name);
             if (parts.Length == 0) continue;
             contents._entries[string.Join("/", parts)] = entry;

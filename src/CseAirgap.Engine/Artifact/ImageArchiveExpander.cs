@@ -18,20 +18,27 @@ namespace CseAirgap.Engine.Artifact;
 public sealed class ImageArchiveExpander
 {
     private readonly Action<string>? _log;
+    private readonly ExpansionLimits _limits;
 
-    public ImageArchiveExpander(Action<string>? log) => _log = log;
+    public ImageArchiveExpander(Action<string>? log, ExpansionLimits? limits = null)
+    {
+        _log = log;
+        _limits = limits ?? ExpansionLimits.Default;
+    }
 
     public ExpandedImage Expand(string archive, string platform, string destination)
     {
         if (!File.Exists(archive)) throw new RegistryException(RegistryErrorKind.InvalidInput, archive, $"The archive '{archive}' does not exist.");
-        var kind = ArchiveKindOf(archive);
+        var kind = ArchiveKindOf(archive, _limits);
         using var staging = new StagingFolder(destination, _log);
-        var applier = new LayerApplier(staging.Folder, _log);
+        // One budget for the whole expansion: the archive, its unpacked files and every layer.
+        var budget = new ExpansionBudget(_limits, archive);
+        var applier = new LayerApplier(staging.Folder, _log, budget);
         string? digest = null;
         if (kind == ArchiveKind.FileSystem)
         {
             using var file = File.OpenRead(archive);
-            using var tar = LayerDecompression.Open(file);
+            using var tar = LayerDecompression.Open(file, budget);
             applier.Apply(tar, honourWhiteouts: false);
         }
         else
@@ -40,8 +47,8 @@ public sealed class ImageArchiveExpander
             using var unpacked = new StagingFolder(destination + ".archive", _log);
             ImageArchiveContents contents;
             using (var file = File.OpenRead(archive))
-            using (var tar = LayerDecompression.Open(file))
-                contents = ImageArchiveContents.Unpack(tar, unpacked.Folder, archive);
+            using (var tar = LayerDecompression.Open(file, budget))
+                contents = ImageArchiveContents.Unpack(tar, unpacked.Folder, archive, budget);
             var layers = kind == ArchiveKind.DockerSave ? DockerSaveLayers(contents, archive, out digest) : OciLayers(contents, platform, archive, out digest);
             var i = 0;
             foreach (var (name, layerDigest, size) in layers)
@@ -51,7 +58,7 @@ public sealed class ImageArchiveExpander
                 using (layerFile)
                 {
                     Stream source = layerDigest == null ? layerFile : new VerifyingStream(layerFile, layerDigest, size ?? fileSize, null);
-                    using var tar = LayerDecompression.Open(source);
+                    using var tar = LayerDecompression.Open(source, budget);
                     applier.Apply(tar);
                     // To the last byte of the layer file, so its digest is checked before anything is kept.
                     RegistryImageExpander.Drain(tar);
@@ -73,17 +80,20 @@ public sealed class ImageArchiveExpander
 
     /// <summary>
     /// Every header is looked at, whatever the order of the entries: the Docker CLI writes names in sorted order, so a
-    /// save of many layers has its manifest.json far down. Only headers are read (an uncompressed archive is seeked through).
+    /// save of many layers has its manifest.json far down. Only headers are read (an uncompressed archive is seeked through),
+    /// under the caps of its own budget, so a compressed bomb is not read through twice.
     /// </summary>
-    private static ArchiveKind ArchiveKindOf(string archive)
+    private static ArchiveKind ArchiveKindOf(string archive, ExpansionLimits limits)
     {
+        var budget = new ExpansionBudget(limits, archive);
         bool manifest = false, layout = false, index = false;
         using var file = File.OpenRead(archive);
-        using var tar = LayerDecompression.Open(file);
+        using var tar = LayerDecompression.Open(file, budget);
         var reader = new TarEntryReader(tar);
         TarEntry? entry;
         while ((entry = reader.Next()) != null)
         {
+            budget.ChargeEntry();
             var name = entry.Name.StartsWith("./", StringComparison.Ordinal) ? entry.Name.Substring(2) : entry.Name;
             if (name == "manifest.json") manifest = true;
             else if (name == "oci-layout") layout = true;

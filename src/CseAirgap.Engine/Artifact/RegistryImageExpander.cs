@@ -15,11 +15,13 @@ public sealed class RegistryImageExpander
 {
     private readonly RegistryClient _client;
     private readonly Action<string>? _log;
+    private readonly ExpansionLimits _limits;
 
-    public RegistryImageExpander(RegistryClient client, Action<string>? log)
+    public RegistryImageExpander(RegistryClient client, Action<string>? log, ExpansionLimits? limits = null)
     {
         _client = client;
         _log = log;
+        _limits = limits ?? ExpansionLimits.Default;
     }
 
     public async Task<ExpandedImage> ExpandAsync(ImageReference fetch, string platform, string destination, Action<long>? onBytes, CancellationToken ct)
@@ -34,7 +36,8 @@ public sealed class RegistryImageExpander
         }
 
         using var staging = new StagingFolder(destination, _log);
-        var applier = new LayerApplier(staging.Folder, _log);
+        var budget = new ExpansionBudget(_limits, target);
+        var applier = new LayerApplier(staging.Folder, _log, budget);
         // Layers after the config, in order: each one stacks on the ones before it.
         for (var i = 1; i < manifest.Blobs.Count; i++)
         {
@@ -44,7 +47,7 @@ public sealed class RegistryImageExpander
             var body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
             using var verified = new VerifyingStream(body, layer.Digest, layer.Size, onBytes);
             using (ct.Register(() => body.Dispose()))
-            using (var tar = LayerDecompression.Open(verified))
+            using (var tar = LayerDecompression.Open(verified, budget))
             {
                 applier.Apply(tar);
                 // To the last byte of the blob (the tar may end before the gzip does), so its digest is checked.

@@ -21,9 +21,11 @@ public sealed class DockerImageExporter
 {
     private readonly Uri _endpoint;
     private readonly Action<string>? _log;
+    private readonly ExpansionLimits _limits;
 
-    public DockerImageExporter(Uri endpoint, Action<string>? log)
+    public DockerImageExporter(Uri endpoint, Action<string>? log, ExpansionLimits? limits = null)
     {
+        _limits = limits ?? ExpansionLimits.Default;
         _endpoint = endpoint;
         _log = log;
     }
@@ -60,7 +62,7 @@ public sealed class DockerImageExporter
             try
             {
                 using var staging = new StagingFolder(destination, _log);
-                var applier = new LayerApplier(staging.Folder, _log);
+                var applier = new LayerApplier(staging.Folder, _log, new ExpansionBudget(_limits, image.ToString()));
                 using (var export = await client.Containers.ExportContainerAsync(created.ID, ct).ConfigureAwait(false))
                 using (ct.Register(() => export.Dispose()))
                 {

@@ -11,6 +11,13 @@ public sealed class ContentTooLargeException : CseAirgapException
         Limit = limit;
     }
 
+    /// <summary>A cap of an expansion (bytes or entries), with a message that names the cap and the parameter that raises it.</summary>
+    public ContentTooLargeException(string target, long limit, string message)
+        : base("ContentTooLarge", FailureCategory.LimitsExceeded, target, message)
+    {
+        Limit = limit;
+    }
+
     public long Limit { get; }
 
     private static string Describe(long bytes) =>

@@ -96,6 +96,16 @@ public sealed class ExpandCseArtifactCommand : AsyncCmdlet, ITransportParameters
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>The most bytes one expansion writes, and the most its gzip and zstd content may decompress to (8 GiB by default).</summary>
+    [Parameter]
+    [ValidateRange(1L, long.MaxValue)]
+    public long MaxExpandedBytes { get; set; } = ExpansionLimits.DefaultMaxBytes;
+
+    /// <summary>The most entries (files, folders, links, whiteouts of all layers together) one expansion reads (1,000,000 by default).</summary>
+    [Parameter]
+    [ValidateRange(1L, long.MaxValue)]
+    public long MaxEntryCount { get; set; } = ExpansionLimits.DefaultMaxEntries;
+
     protected override void ProcessRecord()
     {
         var label = ParameterSetName == PathSet ? Path : ParameterSetName == ImageSet ? Image.Reference : Reference;
@@ -150,14 +160,14 @@ public sealed class ExpandCseArtifactCommand : AsyncCmdlet, ITransportParameters
         if (ParameterSetName == PathSet)
         {
             var file = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
-            return (ct => Task.Run(() => new ImageArchiveExpander(log).Expand(file, Platform, destination), ct), "Archive", null);
+            return (ct => Task.Run(() => new ImageArchiveExpander(log, Limits).Expand(file, Platform, destination), ct), "Archive", null);
         }
 
         var mirrors = RegistryParameters.Mirrors(SourceMirror);
         var (address, fetch) = mirrors.Resolve(reference!);
         if (Engine == CseExpandEngine.Docker)
         {
-            var exporter = new DockerImageExporter(DockerEndpoint.Resolve(DockerHost), log);
+            var exporter = new DockerImageExporter(DockerEndpoint.Resolve(DockerHost), log, Limits);
             var credential = RegistryParameters.CredentialFor(Credential, address.Host);
             return (ct => exporter.ExpandAsync(fetch, credential, destination,
                 status => Post(() => WriteProgress(new ProgressRecord(2, activity, status))), ct), "Docker", null);
@@ -166,7 +176,7 @@ public sealed class ExpandCseArtifactCommand : AsyncCmdlet, ITransportParameters
         var session = new RegistrySession(RegistryParameters.SessionOptions(this, CaCertificate, SkipCertificateCheck, log));
         var client = session.For(address, RegistryParameters.CredentialFor(Credential, address.Host));
         long bytes = 0;
-        var expander = new RegistryImageExpander(client, log);
+        var expander = new RegistryImageExpander(client, log, Limits);
         return (ct => expander.ExpandAsync(fetch, Platform, destination, n =>
         {
             // A progress line per 4 MB, not per read.
@@ -177,6 +187,8 @@ public sealed class ExpandCseArtifactCommand : AsyncCmdlet, ITransportParameters
             Post(() => WriteProgress(new ProgressRecord(2, activity, text)));
         }, ct), "Registry", session);
     }
+
+    private ExpansionLimits Limits => new(MaxExpandedBytes, MaxEntryCount);
 
     private static CseArtifact ToArtifact(ExpandedImage expanded, string image, string engine)
     {

@@ -71,8 +71,8 @@ public sealed class ConfinedRootTests : IDisposable
         Assert.Throws<UnsafeEntryException>(() => _gate.CreateDirectory(new[] { "escape", "made" }, "escape/made"));
         Assert.Throws<UnsafeEntryException>(() => _gate.Remove(through, "escape/secret.txt"));
         Assert.Throws<UnsafeEntryException>(() => _gate.CreateSymbolicLink(new[] { "escape", "l" }, "/", "escape/l"));
-        Assert.Throws<UnsafeEntryException>(() => _gate.CopyFile(new[] { "secret-link" }, new[] { "copy" }, "copy", "secret-link"));
-        Assert.Throws<UnsafeEntryException>(() => _gate.CopyFile(through, new[] { "copy" }, "copy", "escape/secret.txt"));
+        Assert.Throws<UnsafeEntryException>(() => _gate.CreateHardLink(new[] { "secret-link" }, new[] { "copy" }, "copy", "secret-link"));
+        Assert.Throws<UnsafeEntryException>(() => _gate.CreateHardLink(through, new[] { "copy" }, "copy", "escape/secret.txt"));
         Assert.Throws<UnsafeEntryException>(() => _gate.OpenRegularFile(new[] { "secret-link" }, "secret-link"));
         Assert.Throws<UnsafeEntryException>(() => _gate.OpenRegularFile(through, "escape/secret.txt"));
         Assert.False(_gate.TrySetMode(through, 0b111_111_111, "escape/secret.txt"));
@@ -109,10 +109,10 @@ public sealed class ConfinedRootTests : IDisposable
     public void CopiesAHardLinkOnlyFromARegularFileInsideTheRoot()
     {
         using (var file = _gate.CreateFile(new[] { "f" }, "f")) file.WriteByte(7);
-        _gate.CopyFile(new[] { "f" }, new[] { "g" }, "g", "f");
+        _gate.CreateHardLink(new[] { "f" }, new[] { "g" }, "g", "f");
         Assert.Equal(new byte[] { 7 }, File.ReadAllBytes(Path.Combine(_root, "g")));
         _gate.CreateDirectory(new[] { "dir" }, "dir");
-        Assert.Throws<UnsafeEntryException>(() => _gate.CopyFile(new[] { "dir" }, new[] { "h" }, "h", "dir"));
-        Assert.Throws<UnsafeEntryException>(() => _gate.CopyFile(new[] { "missing" }, new[] { "h" }, "h", "missing"));
+        Assert.Throws<UnsafeEntryException>(() => _gate.CreateHardLink(new[] { "dir" }, new[] { "h" }, "h", "dir"));
+        Assert.Throws<UnsafeEntryException>(() => _gate.CreateHardLink(new[] { "missing" }, new[] { "h" }, "h", "missing"));
     }
 }
