@@ -49,7 +49,14 @@ public static class CseConfigurationWriter
     public static async Task<CseConfigurationWriteResult> WriteAsync(VcdClient client, VcdKeConfigEntity read, CseConfigurationChange change, string backupPath, Action<string> log, CancellationToken ct)
     {
         // The entity as read, byte for byte: restoring it is a PUT of this file's content.
-        WriteBackup(backupPath, read.Original);
+        try
+        {
+            WriteBackup(backupPath, read.Original);
+        }
+        catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+        {
+            throw new VcdException(VcdErrorKind.BackupFailed, backupPath, $"The backup '{backupPath}' could not be written ({e.Message}); nothing was changed. Give a writable folder with -BackupPath.", e);
+        }
         log($"Saved CSE's configuration as read to {backupPath}.");
 
         var original = read;

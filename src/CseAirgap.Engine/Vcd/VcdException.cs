@@ -28,6 +28,8 @@ public enum VcdErrorKind
     InvalidConfiguration,
     /// <summary>An answer that is not what the documented API gives.</summary>
     ProtocolError,
+    /// <summary>The backup of the entity could not be written: nothing was changed.</summary>
+    BackupFailed,
 }
 
 /// <summary>A VCD or CSE-configuration failure: the message names the server or field and says what to do, and never holds a secret.</summary>
@@ -54,6 +56,7 @@ public class VcdException : CseAirgapException
         VcdErrorKind.ConfigurationNotFound => "CseConfigurationNotFound",
         VcdErrorKind.ConfigurationConflict => "CseConfigurationConflict",
         VcdErrorKind.InvalidConfiguration => "InvalidCseConfiguration",
+        VcdErrorKind.BackupFailed => "CseConfigurationBackupFailed",
         _ => "VcdProtocolError",
     };
 
@@ -70,6 +73,7 @@ public class VcdException : CseAirgapException
         VcdErrorKind.ConfigurationNotFound => FailureCategory.ObjectNotFound,
         VcdErrorKind.ConfigurationConflict => FailureCategory.ResourceUnavailable,
         VcdErrorKind.InvalidConfiguration => FailureCategory.InvalidArgument,
+        VcdErrorKind.BackupFailed => FailureCategory.ResourceUnavailable,
         _ => FailureCategory.ProtocolError,
     };
 }
