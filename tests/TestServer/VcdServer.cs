@@ -26,7 +26,7 @@ namespace CseAirgap.TestServer;
 /// live Bearer token (401); a user named viewer@System has no rights on the entity type (403).
 /// Users come from CSEAIRGAP_VCD_USERS ("user@org:password;..."), API tokens from CSEAIRGAP_VCD_TOKENS ("token=user@org;...").
 /// Test controls (plain JSON, same port): GET /__log (every request: method, path, query, auth scheme, If-Match,
-/// Accept, status, and a PUT's body), GET /__entity, POST /__reset, POST /__control
+/// Accept, status, and a PUT's body), GET /__entity, GET /__sessions (live count, issued tokens), POST /__reset, POST /__control
 /// {"versions":[...],"refuse":[...],"maxPageSize":n,"ignoreFilter":b,"decoys":n}, POST /__edit
 /// {"path":[...],"value":...,"beforeNextPut":b} (an edit now, or the "someone else" edit that lands just before the next PUT).
 /// </summary>
@@ -40,6 +40,7 @@ internal sealed class VcdServer(Options options)
     private readonly Dictionary<string, string> _users = Parse(Environment.GetEnvironmentVariable("CSEAIRGAP_VCD_USERS"), ':');
     private readonly Dictionary<string, string> _apiTokens = Parse(Environment.GetEnvironmentVariable("CSEAIRGAP_VCD_TOKENS"), '=');
     private readonly ConcurrentDictionary<string, string> _sessions = new();
+    private readonly ConcurrentQueue<string> _issued = new();
     private State _state = State.Initial();
 
     public Task RunAsync(CancellationToken stop)
@@ -235,6 +236,7 @@ internal sealed class VcdServer(Options options)
                     _state = State.Initial();
                     _log.Clear();
                     _sessions.Clear();
+                    _issued.Clear();
                     break;
                 case "/__control":
                     var control = JsonNode.Parse(body)!.AsObject();
@@ -250,7 +252,8 @@ internal sealed class VcdServer(Options options)
                     else ApplyEdit(_state, edit);
                     break;
                 case "/__sessions":
-                    response.WriteAsync(new JsonObject { ["live"] = _sessions.Count }.ToJsonString()).GetAwaiter().GetResult();
+                    // Issued access tokens too: tests prove none of them reaches an output stream.
+                    response.WriteAsync(new JsonObject { ["live"] = _sessions.Count, ["issued"] = new JsonArray(_issued.Select(t => (JsonNode)t!).ToArray()) }.ToJsonString()).GetAwaiter().GetResult();
                     return;
                 default:
                     response.StatusCode = 404;
@@ -277,6 +280,7 @@ internal sealed class VcdServer(Options options)
     {
         var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         _sessions[token] = user;
+        _issued.Enqueue(token);
         return token;
     }
 
