@@ -31,7 +31,7 @@ Describe 'Get-CseServerConfiguration' {
         $log = Get-VcdLog
         $log[0].path | Should -Be '/api/versions'
         $log[1].method, $log[1].path, $log[1].auth | Should -Be 'POST', '/cloudapi/1.0.0/sessions/provider', 'Basic'
-        $log[1].accept | Should -Be 'application/json;version=38.0' -Because 'the highest version listed'
+        $log[1].accept | Should -Match '^application/json;\s*version=38\.0$' -Because 'the highest version listed'
         @($log | Select-Object -Skip 2 | Where-Object auth -NE 'Bearer') | Should -BeNullOrEmpty -Because 'after login only the session token is sent'
         $log[-1].method, $log[-1].path | Should -Be 'DELETE', '/cloudapi/1.0.0/sessions/current'
         (Invoke-CseTestVcdControl $Vcd '/__sessions').live | Should -Be 0

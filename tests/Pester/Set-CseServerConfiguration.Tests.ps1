@@ -85,7 +85,7 @@ Describe 'Set-CseServerConfiguration' {
 
         Test-Path $result.BackupPath | Should -BeTrue
         (Split-Path $result.BackupPath) | Should -Be $Backups
-        (Get-Content -Raw $result.BackupPath | ConvertFrom-Json -AsHashtable -Depth 50 | Sort-Json | ConvertTo-Json -Depth 50 -Compress) |
+        (Sort-Json (Get-Content -Raw $result.BackupPath | ConvertFrom-Json -AsHashtable -Depth 50) | ConvertTo-Json -Depth 50 -Compress) |
             Should -Be (Sort-Json $before.Json | ConvertTo-Json -Depth 50 -Compress)
         (Get-ServedEntity).ETag | Should -Be $result.ETag
     }
@@ -120,12 +120,12 @@ Describe 'Set-CseServerConfiguration' {
     It 'refuses a registry the bootstrap VM would reach through its proxy, and accepts it with -NoProxy' {
         Set-Edit -Path 'profiles', 0, 'bootstrapClusterConfig', 'proxyConfig', 'httpsProxy' -Value 'http://proxy.corp.local:3128'
         $err = $null
-        try { Set-CseServerConfiguration -Server $Server -Credential $Vcd.Admin -CaCertificate $Ca -ContainerRegistryUrl 'localhost:5000/cse' -BackupPath $Backups -Confirm:$false -ErrorAction Stop }
+        try { Set-CseServerConfiguration -Server $Server -Credential $Vcd.Admin -CaCertificate $Ca -ContainerRegistryUrl '127.0.0.2:5000/cse' -BackupPath $Backups -Confirm:$false -ErrorAction Stop }
         catch { $err = $_ }
         $err.FullyQualifiedErrorId | Should -BeLike 'InvalidCseConfiguration*'
-        $err.Exception.Message | Should -Match "-NoProxy 'localhost'"
+        $err.Exception.Message | Should -Match "-NoProxy '127\.0\.0\.2'"
         Get-Puts | Should -BeNullOrEmpty
-        $result = Set-CseServerConfiguration -Server $Server -Credential $Vcd.Admin -CaCertificate $Ca -ContainerRegistryUrl 'localhost:5000/cse' -NoProxy localhost -BackupPath $Backups -Confirm:$false
+        $result = Set-CseServerConfiguration -Server $Server -Credential $Vcd.Admin -CaCertificate $Ca -ContainerRegistryUrl '127.0.0.2:5000/cse' -NoProxy 127.0.0.2 -BackupPath $Backups -Confirm:$false
         $result.RestartRequired | Should -BeTrue
         @(Get-Puts).Count | Should -Be 1
     }
@@ -187,7 +187,8 @@ Describe 'Set-CseServerConfiguration' {
         $all = & {
             Set-CseServerConfiguration -Server $Server -Credential $Vcd.Admin -CaCertificate $Ca -ContainerRegistryUrl 'localhost/cse' -Certificate $Ca -BackupPath $Backups -WhatIf -Verbose
             Set-CseServerConfiguration -Server $Server -ApiToken $Vcd.ApiToken -CaCertificate $Ca -ContainerRegistryUrl 'localhost/cse' -Certificate $Ca -BackupPath $Backups -Confirm:$false -Verbose | Format-List * | Out-String
-            Set-CseServerConfiguration -Server $Server -Credential $Vcd.Tenant -CaCertificate $Ca -ContainerRegistryUrl 'localhost/cse' -Confirm:$false -Verbose -ErrorAction Continue
+            try { Set-CseServerConfiguration -Server $Server -Credential $Vcd.Tenant -CaCertificate $Ca -ContainerRegistryUrl 'localhost/cse' -Confirm:$false -Verbose -ErrorAction Stop }
+            catch { $_ | Format-List * -Force | Out-String }
         } *>&1 | Out-String
         $all | Should -Match 'containerRegistryUrl' -Because 'verbose output was captured'
         $issued = @((Invoke-CseTestVcdControl $Vcd '/__sessions').issued)

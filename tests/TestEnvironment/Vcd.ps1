@@ -42,9 +42,11 @@ function Stop-CseTestVcdServer {
 function Invoke-CseTestVcdControl {
     <# The VCD test server's controls: GET /__log, /__entity, /__sessions; POST /__reset, /__control, /__edit with a body. #>
     param([Parameter(Mandatory)] $Vcd, [Parameter(Mandatory)][string] $Path, $Body)
-    if ($PSBoundParameters.ContainsKey('Body')) {
+    $answer = if ($PSBoundParameters.ContainsKey('Body')) {
         Invoke-RestMethod -Method Post "$($Vcd.Url)$Path" -SkipCertificateCheck -ContentType 'application/json' -Body (ConvertTo-Json $Body -Depth 20 -Compress)
     }
     elseif ($Path -eq '/__reset') { Invoke-RestMethod -Method Post "$($Vcd.Url)$Path" -SkipCertificateCheck }
     else { Invoke-RestMethod "$($Vcd.Url)$Path" -SkipCertificateCheck }
+    # Invoke-RestMethod writes a JSON array as one object: its items, one by one.
+    $answer
 }

@@ -37,13 +37,13 @@ public sealed class VcdLogin
     public static VcdLogin FromCredential(NetworkCredential credential)
     {
         var name = credential.UserName ?? string.Empty;
+        // A credential split into user and domain ("user@org" parsed as a UPN) is put back together: the domain is the org.
+        if (name.IndexOf('@') < 0 && !string.IsNullOrEmpty(credential.Domain)) name = name + "@" + credential.Domain;
         var at = name.LastIndexOf('@');
         var user = at >= 0 ? name.Substring(0, at) : name;
         var org = at >= 0 ? name.Substring(at + 1) : ProviderOrg;
         if (user.Length == 0 || org.Length == 0)
             throw new VcdException(VcdErrorKind.AuthenticationFailed, name, $"'{name}' is not a VCD user name: give 'user' or 'user@System'.");
-        // PSCredential may carry a Windows-style domain; VCD has organisations instead.
-        if (!string.IsNullOrEmpty(credential.Domain)) user = credential.Domain + "\\" + user;
         return new VcdLogin(user, org, credential.Password ?? string.Empty, null);
     }
 

@@ -56,7 +56,8 @@ public abstract class CseServerCmdlet : AsyncCmdlet
     protected VcdLogin CreateLogin() =>
         ParameterSetName == ApiTokenSet
             ? VcdLogin.FromApiToken(new NetworkCredential(string.Empty, ApiToken).Password)
-            : VcdLogin.FromCredential(Credential.GetNetworkCredential());
+            // The name as typed: GetNetworkCredential() would split "user@System" into a user and a Windows domain.
+            : VcdLogin.FromCredential(new NetworkCredential(Credential.UserName, Credential.GetNetworkCredential().Password));
 
     /// <summary>Opens a provider session (the work's token is the cmdlet's).</summary>
     protected Task ConnectAsync(VcdClient client, CancellationToken ct) => client.ConnectAsync(CreateLogin(), ct);

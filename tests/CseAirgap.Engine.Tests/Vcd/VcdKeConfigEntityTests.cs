@@ -210,6 +210,16 @@ public sealed class VcdLoginTests
     }
 
     [Fact]
+    public void ACredentialSplitIntoUserAndDomainIsPutBackTogether()
+    {
+        // PSCredential.GetNetworkCredential() parses "bob@acme" as a UPN: user bob, domain acme.
+        var login = VcdLogin.FromCredential(new NetworkCredential("bob", "pw", "acme"));
+        Assert.Equal("bob", login.User);
+        Assert.Equal("acme", login.Org);
+        Assert.False(login.IsProviderUser);
+    }
+
+    [Fact]
     public void AnApiTokenNeverShowsInItsDescription() =>
         Assert.DoesNotContain("tok3n", VcdLogin.FromApiToken("tok3n").ToString());
 }
