@@ -19,6 +19,8 @@
         'Export-CseDependency'
         'Get-CseDependency'
         'Get-CseRegistryCertificate'
+        'Get-CseServerConfiguration'
+        'Set-CseServerConfiguration'
         'Get-CseTanzuPlugin'
         'Get-CseTkgDependency'
         'Publish-CseDependency'

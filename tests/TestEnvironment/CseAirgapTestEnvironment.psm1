@@ -7,6 +7,7 @@ $ErrorActionPreference = 'Stop'
 . (Join-Path $PSScriptRoot 'Processes.ps1')
 . (Join-Path $PSScriptRoot 'Registries.ps1')
 . (Join-Path $PSScriptRoot 'Fixtures.ps1')
+. (Join-Path $PSScriptRoot 'Vcd.ps1')
 
 $script:RepoRoot = Resolve-Path (Join-Path $PSScriptRoot '../..')
 $script:RequiredPackages = [ordered]@{

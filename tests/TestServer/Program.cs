@@ -4,6 +4,8 @@
 //                     [--tls-cert server.crt --tls-key server.key]: served over TLS
 //   TestServer proxy  --port P --upstream http://127.0.0.1:Q --fault drop|corrupt|503|429|slow|413 --count N
 //   TestServer hostile --port P --other-port Q --upstream http://127.0.0.1:R --mode M [--seed N ...] (see HostileRegistry)
+//   TestServer vcd    --port P --cert server.crt --key server.key: a VMware Cloud Director's cloudapi for CSE's
+//                     configuration (see VcdServer); users from CSEAIRGAP_VCD_USERS, API tokens from CSEAIRGAP_VCD_TOKENS
 using CseAirgap.TestServer;
 
 var options = Options.Parse(args.Skip(1).ToArray());
@@ -23,8 +25,11 @@ switch (args.FirstOrDefault())
         await new HostileRegistry(options).RunAsync(stop.Token);
         break;
     case "static": await new StaticRegistry(options).RunAsync(stop.Token); break;
+    case "vcd":
+        await new VcdServer(options).RunAsync(stop.Token);
+        break;
     default:
-        Console.Error.WriteLine("usage: TestServer token|proxy|hostile --port P ...");
+        Console.Error.WriteLine("usage: TestServer token|proxy|hostile|static|vcd --port P ...");
         return 2;
 }
 return 0;
