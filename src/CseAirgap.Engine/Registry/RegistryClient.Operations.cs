@@ -14,10 +14,22 @@ namespace CseAirgap.Engine.Registry;
 /// <summary>The registry API calls the commands need; each names its target in any error.</summary>
 public sealed partial class RegistryClient
 {
-    /// <summary>Fetches a manifest or index and checks its bytes against the digest that names it.</summary>
-    public async Task<ManifestDocument> GetManifestAsync(string repository, string reference, CancellationToken ct)
+    /// <summary>
+    /// Fetches a manifest or index by tag or digest. One asked for by digest is checked against that digest with its own
+    /// algorithm (sha256 or sha512; any other is refused before a request); one asked for by tag against the
+    /// Docker-Content-Digest the registry sent, when it sent one.
+    /// </summary>
+    public Task<ManifestDocument> GetManifestAsync(string repository, string reference, CancellationToken ct) =>
+        GetManifestAsync(repository, reference, null, ct);
+
+    /// <summary>A manifest an index names: checked against the descriptor's digest and its size.</summary>
+    public Task<ManifestDocument> GetManifestAsync(string repository, Descriptor descriptor, CancellationToken ct) =>
+        GetManifestAsync(repository, descriptor.Digest.Value, descriptor.Size, ct);
+
+    private async Task<ManifestDocument> GetManifestAsync(string repository, string reference, long? size, CancellationToken ct)
     {
-        var target = $"{Address.Host}/{repository}{(reference.StartsWith("sha256:") ? "@" : ":")}{reference}";
+        var target = ReferenceTarget(repository, reference);
+        var asked = IsDigestReference(reference) ? Digest.Parse(reference, target) : null;
         using var response = await SendAsync(() =>
         {
             var r = new HttpRequestMessage(HttpMethod.Get, Url($"v2/{repository}/manifests/{reference}"));
@@ -27,11 +39,19 @@ public sealed partial class RegistryClient
         if (!response.IsSuccessStatusCode) throw await RefusalAsync(response, RegistryScope.Pull(repository), repository, target, ct).ConfigureAwait(false);
         var bytes = await ReadBoundedAsync(response, ContentLimits.Manifest, "manifest", target, ct).ConfigureAwait(false);
         var document = ManifestDocument.Parse(bytes, response.Content.Headers.ContentType?.MediaType, target);
-        var expected = reference.StartsWith("sha256:") ? reference : HeaderDigest(response);
-        if (expected != null && expected != document.Digest)
-            throw new RegistryException(RegistryErrorKind.DigestMismatch, target, $"The manifest of {target} hashes to {document.Digest}, not {expected}: the registry or a proxy altered it.");
+        const string culprit = "the registry or a proxy altered it";
+        if (asked != null) return document.VerifiedAgainst(asked, size, target, culprit);
+        // Checked in the header's own algorithm; the document keeps its sha256 name, the module's choice for a tag.
+        var header = HeaderDigest(response);
+        if (header != null) document.VerifiedAgainst(Digest.Parse(header, $"the Docker-Content-Digest of {target}"), null, target, culprit);
         return document;
     }
+
+    // A tag cannot hold a colon, so a reference with one is a digest, whatever its algorithm.
+    private static bool IsDigestReference(string reference) => reference.IndexOf(':') >= 0;
+
+    private string ReferenceTarget(string repository, string reference) =>
+        $"{Address.Host}/{repository}{(IsDigestReference(reference) ? "@" : ":")}{reference}";
 
     /// <summary>The digest a tag or digest resolves to, or null when there is no such manifest.</summary>
     public async Task<string?> HeadManifestAsync(string repository, string reference, RegistryScope scope, CancellationToken ct)
@@ -157,7 +177,7 @@ public sealed partial class RegistryClient
     /// <summary>Writes a manifest's exact bytes under a tag or digest and checks the digest the registry computed.</summary>
     public async Task PutManifestAsync(string repository, string reference, ManifestDocument manifest, CancellationToken ct)
     {
-        var target = $"{Address.Host}/{repository}{(reference.StartsWith("sha256:") ? "@" : ":")}{reference}";
+        var target = ReferenceTarget(repository, reference);
         var scope = RegistryScope.Push(repository);
         using var response = await SendAsync(() =>
         {
@@ -167,7 +187,8 @@ public sealed partial class RegistryClient
         }, scope, target, ct).ConfigureAwait(false);
         if (response.StatusCode != HttpStatusCode.Created) throw await RefusalAsync(response, scope, repository, target, ct).ConfigureAwait(false);
         var stored = HeaderDigest(response);
-        if (stored != null && stored != manifest.Digest)
+        // The registry may name what it stored with another algorithm (sha256 for a child named by sha512): compared in its own.
+        if (stored != null && (!Digest.TryParse(stored, out var storedDigest) || manifest.DigestLike(storedDigest!) != storedDigest))
             throw new RegistryException(RegistryErrorKind.DigestMismatch, target, $"{Address.Host} stored the manifest as {stored}, not {manifest.Digest}.");
     }
 
