@@ -208,35 +208,62 @@ public sealed partial class RegistryClient
         {
             using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, page), RegistryScope.Catalog(), Address.Host, ct).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode) return null;
-            ReadNames(await ReadBoundedAsync(response, ContentLimits.Document, "catalog page", Address.Host, ct).ConfigureAwait(false), "repositories", repositories);
+            await ReadPageAsync(response, walk, "repositories", "catalog page", Address.Host, repositories.Add, ct).ConfigureAwait(false);
             walk.Advance(response.Headers.TryGetValues("Link", out var links) ? links : null);
         }
         return repositories;
     }
 
-    /// <summary>Every tag of a repository (following pagination, bounded).</summary>
+    /// <summary>Every tag of a repository (following pagination, bounded in pages, bytes and names: <see cref="ListLimits"/>).</summary>
     public async Task<IReadOnlyList<string>> ListTagsAsync(string repository, CancellationToken ct)
     {
         var tags = new List<string>();
+        await VisitTagsAsync(repository, tags.Add, keepsNames: true, ct).ConfigureAwait(false);
+        return tags;
+    }
+
+    /// <summary>
+    /// Each tag of a repository, page by page, to <paramref name="visit"/>: one page is held at a time, so a caller
+    /// that keeps only what it needs (the newest version) is bounded by the bytes of the list, not its names.
+    /// </summary>
+    public Task VisitTagsAsync(string repository, Action<string> visit, CancellationToken ct) => VisitTagsAsync(repository, visit, keepsNames: false, ct);
+
+    private async Task VisitTagsAsync(string repository, Action<string> visit, bool keepsNames, CancellationToken ct)
+    {
         var target = $"{Address.Host}/{repository}";
-        var walk = new PageWalk(Url($"v2/{repository}/tags/list?n=1000"), _options.MaxPages, Address.Host, $"the tags of {repository}");
+        var walk = new PageWalk(Url($"v2/{repository}/tags/list?n=1000"), _options.MaxPages, Address.Host, $"the tags of {repository}",
+            maxNames: keepsNames ? ListLimits.Names : null);
         var scope = RegistryScope.Pull(repository);
         while (walk.Next is { } page)
         {
             using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, page), scope, target, ct).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode) throw await RefusalAsync(response, scope, repository, target, ct).ConfigureAwait(false);
-            ReadNames(await ReadBoundedAsync(response, ContentLimits.Document, "tag list page", target, ct).ConfigureAwait(false), "tags", tags);
+            await ReadPageAsync(response, walk, "tags", "tag list page", target, visit, ct).ConfigureAwait(false);
             walk.Advance(response.Headers.TryGetValues("Link", out var links) ? links : null);
         }
-        return tags;
     }
 
-    private static void ReadNames(byte[] page, string property, List<string> into)
+    /// <summary>One page, read up to <see cref="ListLimits.PageBytes"/>, its names counted by the walk and handed on.</summary>
+    private static async Task ReadPageAsync(HttpResponseMessage response, PageWalk walk, string property, string what, string target, Action<string> take, CancellationToken ct)
     {
-        using var json = System.Text.Json.JsonDocument.Parse(page);
-        if (json.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object &&
-            json.RootElement.TryGetProperty(property, out var list) && list.ValueKind == System.Text.Json.JsonValueKind.Array)
-            foreach (var item in list.EnumerateArray()) into.Add(item.GetString() ?? string.Empty);
+        var page = await ReadBoundedAsync(response, ListLimits.PageBytes, what, target, ct).ConfigureAwait(false);
+        walk.CountBytes(page.Length);
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(page);
+            if (json.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object ||
+                !json.RootElement.TryGetProperty(property, out var list) || list.ValueKind != System.Text.Json.JsonValueKind.Array) return;
+            foreach (var item in list.EnumerateArray())
+            {
+                if (item.ValueKind != System.Text.Json.JsonValueKind.String) continue;
+                walk.CountName();
+                take(item.GetString()!);
+            }
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new RegistryException(RegistryErrorKind.ProtocolError, target, $"The {what} of {target} is not JSON: {e.Message}", e);
+        }
     }
 
     /// <summary>Abandons an upload session (used to prove push rights without writing anything).</summary>
