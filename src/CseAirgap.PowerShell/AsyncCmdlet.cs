@@ -41,8 +41,11 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
     /// <summary>From any thread: an action for the pipeline thread (WriteObject, WriteError, ...).</summary>
     protected internal void Post(Action action) => _queue.Post(action);
 
-    /// <summary>The engine's diagnostic sink: lines become verbose output on the pipeline thread.</summary>
-    protected internal Action<string> VerboseSink => line => Post(() => WriteVerbose(line));
+    /// <summary>
+    /// The engine's diagnostic sink: lines become verbose output on the pipeline thread. Lines quote names from archives
+    /// and text from registries, so control characters are escaped here, the one place every verbose line passes.
+    /// </summary>
+    protected internal Action<string> VerboseSink => line => Post(() => WriteVerbose(CseAirgap.Engine.Failures.RemoteText.Escape(line)));
 
     /// <summary>The downstream took what it wanted (Select-Object -First): the work need not go on.</summary>
     protected void CancelWork() => _stop.Cancel();

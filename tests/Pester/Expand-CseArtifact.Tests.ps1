@@ -112,6 +112,22 @@ elif command in ("gzip-bomb", "zstd-bomb"):
     os.remove(plain)
 elif command == "many-entries":
     write(out, tar([f("many/f%05d" % i, b"") for i in range(int(sys.argv[3]))]))
+elif command == "dir-image":
+    # A one-layer image holding one file, in skopeo's dir: layout.
+    name, content = sys.argv[3], sys.argv[4]
+    layers = [tar([f(name, content)])]
+    manifest, config = image(layers)
+    os.makedirs(out)
+    write(os.path.join(out, "version"), b"Directory Transport Version: 1.1\n")
+    write(os.path.join(out, "manifest.json"), manifest)
+    for blob in [config] + layers: write(os.path.join(out, sha(blob)[7:]), blob)
+elif command == "escape-names":
+    # Names that drive a terminal (issue 26): retitle the window, erase the line, a fake green success, then conceal.
+    evil = "\x1b]0;pwned\x07\x1b[2K\r\x1b[32mAll 42 images published and verified.\x1b[0m\x1b[8m"
+    if sys.argv[3] == "fifo":
+        write(out, tar([f("kept.txt", "kept"), entry(evil + "fifo", tarfile.FIFOTYPE)]))
+    else:
+        write(out, tar([f("kept.txt", "kept"), f("../" + evil + "escape.txt", "x")]))
 elif command == "fs-modes":
     write(out, tar([d("ro", 0o555), f("ro/inside.txt", "filled"), f("suid", "#!/bin/sh\n", 0o4755), d("sticky", 0o1777), f("sticky/x")]))
 else:
@@ -339,6 +355,60 @@ Describe 'Expand-CseArtifact' {
             $listing.Count | Should -Be 70
             $listing | Where-Object { $_ -like 'blobs*' -or $_ -like 'manifest.json*' } | Should -BeNullOrEmpty
             Get-Content (Join-Path $artifact.Root 'layer69.txt') | Should -Be 'layer 69'
+        }
+
+        It 'refuses a platform manifest named by sha512 that the mirror swaps, and expands the true one' {
+            $k8s = Assert-CseTestService 'k8s'
+            $path = "sha512-$([Guid]::NewGuid().ToString('N').Substring(0, 8))/app"
+            $folders = @{}
+            foreach ($tag in 'good', 'evil') {
+                $folders[$tag] = New-HostileArchive dir-image (Join-Path $Work "dir-$tag-$(New-Guid)") -More "$tag.txt", $tag
+                Invoke-CseTestSkopeo copy --preserve-digests --quiet @(Get-CseTestSkopeoArgs -Registry $k8s -Side dest -Credential) "dir:$($folders[$tag])" "docker://$($k8s.Host)/${path}:$tag" | Out-Null
+            }
+            # The index the hostile mirror serves names the good manifest by its sha512, as hashlib computes it.
+            $goodSha512 = 'sha512:' + (& python3 -c 'import hashlib, sys; print(hashlib.sha512(open(sys.argv[1], "rb").read()).hexdigest())' (Join-Path $folders.good 'manifest.json'))
+
+            $swapping = Start-CseTestHostileRegistry -Registry $k8s -Mode sha512-child -NoAuth -Substitute evil
+            try {
+                (Invoke-RestMethod "$($swapping.Url)/v2/$path/manifests/good").manifests[0].digest | Should -Be $goodSha512
+                $canary = New-Canary
+                Expand-CseArtifact -Reference "registry.k8s.io/${path}:good" -SourceMirror $swapping.Base -Destination $canary.Destination -ErrorVariable problems -ErrorAction SilentlyContinue |
+                    Should -BeNullOrEmpty
+                Assert-Refused $problems $canary -ErrorId DigestMismatch -Category InvalidData
+                @((Get-CseTestHostileLog $swapping) | Where-Object { $_.Path -eq "/v2/$path/manifests/$goodSha512" -and $_.Status -eq 200 }).Count | Should -BeGreaterThan 0 -Because 'the swapped child was served'
+            }
+            finally { Stop-CseTestProcess $swapping }
+
+            $honest = Start-CseTestHostileRegistry -Registry $k8s -Mode sha512-child -NoAuth
+            try {
+                $artifact = Expand-CseArtifact -Reference "registry.k8s.io/${path}:good" -SourceMirror $honest.Base -Destination (Join-Path $Work "sha512-$(New-Guid)")
+                Get-Content (Join-Path $artifact.Root 'good.txt') | Should -Be 'good'
+                Join-Path $artifact.Root 'evil.txt' | Should -Not -Exist
+            }
+            finally { Stop-CseTestProcess $honest }
+        }
+
+        It 'shows an entry name that holds terminal escapes escaped, in a verbose line and in a refusal' {
+            $esc = [string][char]0x1b
+            $fifo = New-HostileArchive escape-names (Join-Path $Work "escape-fifo-$(New-Guid).tar") -More fifo
+            # GNU tar lists them quoted (\033); python's tarfile gives the names as they are.
+            & python3 -c 'import sys, tarfile; print(any("\x1b]0;pwned" in n for n in tarfile.open(sys.argv[1]).getnames()))' $fifo | Should -Be 'True' -Because 'the escapes are really in the archive'
+            $output = Expand-CseArtifact -Path $fifo -Destination (Join-Path $Work "escape-fifo-$(New-Guid)") -Verbose 4>&1
+            $verbose = @($output | Where-Object { $_ -is [Management.Automation.VerboseRecord] } | ForEach-Object Message)
+            $skipped = @($verbose | Where-Object { $_ -like 'Skipped the device or FIFO*' })
+            $skipped.Count | Should -Be 1
+            $skipped[0] | Should -BeLike '*\x1b]0;pwned\x07\x1b`[2K\x0d\x1b`[32mAll 42 images*'
+            ($verbose -join "`n").Contains($esc) | Should -BeFalse
+
+            $escape = New-HostileArchive escape-names (Join-Path $Work "escape-entry-$(New-Guid).tar") -More entry
+            $canary = New-Canary
+            Expand-CseArtifact -Path $escape -Destination $canary.Destination -ErrorVariable problems -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            Assert-Refused $problems $canary -ErrorId UnsafeArchiveEntry -Category SecurityError
+            foreach ($text in @($problems[0].Exception.Message, [string]$problems[0].TargetObject, ($problems[0] | Out-String), ($problems[0] | Format-List * -Force | Out-String))) {
+                $text.Contains($esc) | Should -BeFalse
+                $text.Contains([string][char]7) | Should -BeFalse
+            }
+            $problems[0].Exception.Message | Should -BeLike '*\x1b`[8m*'
         }
 
         It 'applies a 0555 folder''s mode after its content and drops setuid, setgid and sticky bits, saying so once' {

@@ -204,6 +204,35 @@ Describe 'The registry transport' {
         }
     }
 
+    Context 'Hostile content (issue 26)' {
+        It 'refuses a catalog page larger than 1 MiB and asks for no further page' {
+            $k8s = Assert-CseTestService 'k8s'
+            # 2 MiB pages, each linking to another: under the 16 MiB a page could be before, so an unbounded client reads on.
+            $script:Hostile = Start-CseTestHostileRegistry -Registry $k8s -Mode huge-list -NoAuth -PageBytes 2MB
+            { Test-CseRegistryLayout -Registry $Hostile.Base -ErrorAction Stop } | Should -Throw -ErrorId 'ContentTooLarge,*'
+            @((Get-CseTestHostileLog $Hostile) | Where-Object Path -Like '/v2/_catalog*').Count | Should -Be 1
+        }
+
+        It 'shows an error body of terminal escapes escaped, in the error record and in verbose lines' {
+            $k8s = Assert-CseTestService 'k8s'
+            $script:Hostile = Start-CseTestHostileRegistry -Registry $k8s -Mode escape-body -NoAuth
+            $destination = Join-Path (New-TestFolder 'escape-body') 'dest'
+            $output = Expand-CseArtifact -Reference $Attacher.Reference -SourceMirror $Hostile.Base -Destination $destination -Verbose -ErrorVariable problems -ErrorAction SilentlyContinue 4>&1
+            @((Get-CseTestHostileLog $Hostile) | Where-Object { $_.Path -like '*/manifests/*' -and $_.Status -eq 400 }).Count | Should -BeGreaterThan 0 -Because 'the escapes were sent'
+            @($problems).Count | Should -Be 1
+            $problems[0].FullyQualifiedErrorId | Should -BeLike 'RegistryProtocolError,*'
+            $shown = @($problems[0].Exception.Message, [string]$problems[0].TargetObject, ($problems[0] | Out-String), ($problems[0] | Format-List * -Force | Out-String)) +
+                @($output | Where-Object { $_ -is [Management.Automation.VerboseRecord] } | ForEach-Object Message)
+            foreach ($text in $shown) {
+                $text.Contains([string][char]0x1b) | Should -BeFalse
+                $text.Contains([string][char]7) | Should -BeFalse
+            }
+            # Still there to read, as visible escapes.
+            $problems[0].Exception.Message | Should -BeLike '*\x1b`[32mAll 42 images published and verified.\x1b`[0m\x1b`[8m manifest unknown*'
+            $destination | Should -Not -Exist
+        }
+    }
+
     Context 'A 429 storm' {
         # The storm lasts 6 s here (issue 13 describes 20 s) so that three seeds stay fast; the client's budget is 300 s.
         It 'costs no image while 40% of source requests answer 429 with Retry-After: 1 (seed <Seed>)' -TestCases @(

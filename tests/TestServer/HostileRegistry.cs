@@ -24,8 +24,9 @@ namespace CseAirgap.TestServer;
 ///                   drawn from a Random seeded with --seed
 ///   huge-manifest   manifest GETs answer a never-ending JSON document (--manifest-bytes, default 2 GiB), chunked
 ///                   unless --declare-length true
+///   (and the content modes of HostileRegistry.Content.cs: huge-list, escape-body, sha512-child)
 /// </summary>
-internal sealed class HostileRegistry(Options options)
+internal sealed partial class HostileRegistry(Options options)
 {
     private readonly ConcurrentQueue<LogEntry> _log = new();
     private readonly Upstream _upstream = new(options["upstream"]);
@@ -115,6 +116,7 @@ internal sealed class HostileRegistry(Options options)
 
         var isBlobGet = HttpMethods.IsGet(request.Method) && path.Contains("/blobs/sha256:");
         var isList = HttpMethods.IsGet(request.Method) && (path.EndsWith("/_catalog") || path.EndsWith("/tags/list"));
+        if (await ContentModeAsync(context, entry, path, isList)) return;
         switch (_mode)
         {
             case "redirect" when isBlobGet:

@@ -9,8 +9,9 @@ public sealed class UnsafeEntryException : CseAirgapException
         : base("UnsafeArchiveEntry", FailureCategory.SecurityError, entry,
             $"The archive entry '{entry}' was refused: {reason}. Nothing was written outside the destination, and the extraction was abandoned.")
     {
-        Entry = entry;
+        Entry = RemoteText.Escape(entry);
     }
 
+    /// <summary>The entry's name as the archive gives it, control characters escaped (it becomes the error's target).</summary>
     public string Entry { get; }
 }

@@ -73,7 +73,7 @@ internal sealed class ImageArchiveContents
         var parts = EntryName.Split(name);
         var key = string.Join("/", parts);
         if (!_entries.TryGetValue(key, out var entry))
-            throw new InvalidDataException($"The archive {_archive} names '{name}', which it does not hold: it is damaged or not an image archive.");
+            throw new InvalidDataException($"The archive {_archive} names '{Failures.RemoteText.Escape(name)}', which it does not hold: it is damaged or not an image archive.");
         switch (entry.Kind)
         {
             case TarEntryKind.File:

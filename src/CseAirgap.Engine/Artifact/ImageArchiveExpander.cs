@@ -153,13 +153,10 @@ public sealed class ImageArchiveExpander
         return index.Children.Count == 1 ? index.Children[0].Digest.Value : null;
     }
 
-    private static ManifestDocument ReadBlob(ImageArchiveContents contents, Descriptor descriptor, string target)
-    {
-        var document = ManifestDocument.Parse(contents.ReadDocument(BlobName(descriptor.Digest), ContentLimits.Manifest), descriptor.MediaType, target);
-        if (document.Digest != descriptor.Digest)
-            throw new RegistryException(RegistryErrorKind.DigestMismatch, target, $"The manifest {descriptor.Digest} in {target} hashes to {document.Digest}: the archive is damaged.");
-        return document;
-    }
+    // Checked in the algorithm of the digest that names it (sha256 or sha512), and against the descriptor's size.
+    private static ManifestDocument ReadBlob(ImageArchiveContents contents, Descriptor descriptor, string target) =>
+        ManifestDocument.Parse(contents.ReadDocument(BlobName(descriptor.Digest), ContentLimits.Manifest), descriptor.MediaType, target)
+            .VerifiedAgainst(descriptor.Digest, descriptor.Size, target, "the archive is damaged or was altered");
 
     /// <summary>Only a parsed digest names a blob: its algorithm and hex digits are plain names.</summary>
     private static string BlobName(Digest digest) => "blobs/" + digest.Algorithm + "/" + digest.Hex;

@@ -32,7 +32,8 @@ public sealed class RegistryImageExpander
         if (top.IsIndex)
         {
             var chosen = PlatformSelector.Select(top, platform, target);
-            manifest = await _client.GetManifestAsync(fetch.Repository, chosen.Digest, ct).ConfigureAwait(false);
+            // By its descriptor: checked against the digest the pinned index names it by, in that digest's algorithm, and its size.
+            manifest = await _client.GetManifestAsync(fetch.Repository, chosen, ct).ConfigureAwait(false);
         }
 
         using var staging = new StagingFolder(destination, _log);

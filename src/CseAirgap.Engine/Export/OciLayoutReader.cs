@@ -137,12 +137,18 @@ public sealed class OciLayoutReader
         return ExportFiles.ReadAll(stream, limit, what, $"{Location}:{name}");
     }
 
-    public ManifestDocument ReadManifest(Descriptor descriptor)
+    /// <summary>
+    /// A manifest of the export, checked against the digest that names it (with that digest's algorithm) and, where
+    /// the descriptor gives it, its size: a file swapped under a blob's name is refused, never read as the image.
+    /// </summary>
+    public ManifestDocument ReadManifest(Descriptor descriptor) => ReadManifest(descriptor.Digest, descriptor.Size, descriptor.MediaType);
+
+    /// <param name="size">The size the naming descriptor gave, or null where only the digest is known.</param>
+    public ManifestDocument ReadManifest(Digest digest, long? size, string? mediaType = null)
     {
-        var document = ManifestDocument.Parse(ReadAll(OciLayoutFormat.BlobPath(descriptor.Digest), ContentLimits.Manifest, "manifest"), descriptor.MediaType, $"{Location}@{descriptor.Digest}");
-        if (document.Digest != descriptor.Digest)
-            throw new RegistryException(RegistryErrorKind.DigestMismatch, Location, $"The manifest {descriptor.Digest} in {Location} hashes to {document.Digest}: the export is damaged.");
-        return document;
+        var target = $"{Location}@{digest}";
+        var document = ManifestDocument.Parse(ReadAll(OciLayoutFormat.BlobPath(digest), ContentLimits.Manifest, "manifest"), mediaType, target);
+        return document.VerifiedAgainst(digest, size, target, "the export is damaged or was altered");
     }
 }
 
@@ -173,7 +179,7 @@ public sealed class LayoutImageSource : IImageSource
     public Task<ManifestDocument> GetTopManifestAsync(CancellationToken ct) => Task.Run(() => _reader.ReadManifest(_image.Manifest), ct);
 
     public Task<ManifestDocument> GetManifestAsync(Digest digest, CancellationToken ct) =>
-        Task.Run(() => _reader.ReadManifest(new Descriptor(string.Empty, digest, 0, null)), ct);
+        Task.Run(() => _reader.ReadManifest(digest, null), ct);
 
     public Task<Stream> OpenBlobAsync(Descriptor blob, CancellationToken ct) => Task.FromResult(_reader.OpenBlob(blob.Digest));
 }

@@ -25,16 +25,18 @@ public enum FailureCategory
 
 /// <summary>
 /// A failure the module can explain: a stable error ID (what scripts match on), a category, the reference, path
-/// or host it is about, and a message that says what to do. Never holds a secret.
+/// or host it is about, and a message that says what to do. Never holds a secret. Message and target often quote
+/// remote text (an error body, a header, a name from an archive): both are escaped here (<see cref="RemoteText"/>), so
+/// no failure of the module can carry a terminal escape to the console, whichever path built it.
 /// </summary>
 public abstract class CseAirgapException : Exception
 {
     protected CseAirgapException(string errorId, FailureCategory category, string target, string message, Exception? inner = null)
-        : base(message, inner)
+        : base(RemoteText.Escape(message), inner)
     {
         ErrorId = errorId;
         Category = category;
-        Target = target;
+        Target = RemoteText.Escape(target);
     }
 
     public string ErrorId { get; }

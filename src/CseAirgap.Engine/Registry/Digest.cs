@@ -29,9 +29,15 @@ public sealed class Digest : IEquatable<Digest>
     /// <summary>The tag form imgpkg uses: sha256-&lt;hex&gt;.</summary>
     public string TagForm => Algorithm + "-" + Hex;
 
+    /// <summary>
+    /// The digest <paramref name="text"/> names; a well-formed digest of an algorithm the module cannot compute (sha384,
+    /// blake3, ...) is refused as <see cref="UnsupportedDigestAlgorithmException"/>, never taken on trust.
+    /// </summary>
     public static Digest Parse(string? text, string target)
     {
         if (TryParse(text, out var digest)) return digest!;
+        if (UnsupportedDigestAlgorithmException.AlgorithmOf(text) is { } algorithm)
+            throw new UnsupportedDigestAlgorithmException(algorithm, text!, target);
         throw new InvalidDigestException(text ?? string.Empty, target);
     }
 
@@ -53,6 +59,9 @@ public sealed class Digest : IEquatable<Digest>
 
     /// <summary>The digest of bytes the module made or fully read itself.</summary>
     public static Digest Sha256Of(byte[] data) => Parse(Digests.Sha256(data), "computed");
+
+    /// <summary>The digest of <paramref name="data"/> with the algorithm of <paramref name="like"/>: what to compare it with.</summary>
+    public static Digest Of(byte[] data, Digest like) => Parse(Digests.Compute(like.Algorithm, data), "computed");
 
     public bool Equals(Digest? other) => other is not null && other.Value == Value;
     public override bool Equals(object? obj) => obj is Digest d && Equals(d);
@@ -80,4 +89,35 @@ public sealed class InvalidDigestException : CseAirgapException
     public string Text { get; }
 
     private static string Shorten(string text) => text.Length > 160 ? text.Substring(0, 160) + "…" : text;
+}
+
+/// <summary>
+/// A digest in the OCI form (algorithm:encoded) whose algorithm the module cannot compute: what it names cannot be
+/// checked, so it is refused rather than trusted (a mirror could otherwise substitute any content under it).
+/// </summary>
+public sealed class UnsupportedDigestAlgorithmException : CseAirgapException
+{
+    private static readonly System.Text.RegularExpressions.Regex OciDigest = new(
+        @"^([a-z0-9]+(?:[+._-][a-z0-9]+)*):[a-zA-Z0-9=_-]+$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    public UnsupportedDigestAlgorithmException(string algorithm, string text, string target)
+        : base("UnsupportedDigestAlgorithm", FailureCategory.NotImplemented, target,
+            $"{target} names its content by the digest '{(text.Length > 160 ? text.Substring(0, 160) + "…" : text)}', whose algorithm '{algorithm}' " +
+            "this module cannot compute (it verifies sha256 and sha512). Content it cannot verify is never trusted, so nothing was read or written " +
+            "for it: have the image pushed with sha256 digests.")
+    {
+        Algorithm = algorithm;
+    }
+
+    public string Algorithm { get; }
+
+    /// <summary>The algorithm of a well-formed digest (OCI image-spec grammar) that is neither sha256 nor sha512, else null.</summary>
+    internal static string? AlgorithmOf(string? text)
+    {
+        if (text == null || text.Length > 1024) return null;
+        var match = OciDigest.Match(text);
+        if (!match.Success) return null;
+        var algorithm = match.Groups[1].Value;
+        return algorithm == "sha256" || algorithm == "sha512" ? null : algorithm;
+    }
 }

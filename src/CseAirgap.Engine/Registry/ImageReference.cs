@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace CseAirgap.Engine.Registry;
 
 /// <summary>
-/// An image reference as admins write it: <c>host[:port]/path[:tag][@sha256:hex]</c>.
+/// An image reference as admins write it: <c>host[:port]/path[:tag][@sha256:hex]</c> (or <c>@sha512:hex</c>).
 /// A reference without a registry host means Docker Hub, as the Docker CLI reads it.
 /// </summary>
 public sealed class ImageReference : IEquatable<ImageReference>
@@ -15,17 +15,17 @@ public sealed class ImageReference : IEquatable<ImageReference>
         @"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$",
         RegexOptions.CultureInvariant);
     private static readonly Regex TagPattern = new(@"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", RegexOptions.CultureInvariant);
-    private static readonly Regex DigestPattern = new(@"^sha256:[a-f0-9]{64}$", RegexOptions.CultureInvariant);
+    private static readonly Regex DigestPattern = new(@"^(?:sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$", RegexOptions.CultureInvariant);
 
     public ImageReference(string registry, string repository, string? tag, string? digest)
     {
         if (string.IsNullOrEmpty(registry)) throw new ArgumentException("A registry host is required.", nameof(registry));
         if (!PathPattern.IsMatch(repository))
-            throw new FormatException($"'{repository}' is not a valid repository path: use lower-case letters, digits, '.', '_', '-' and '/'.");
+            throw new FormatException($"'{Failures.RemoteText.Escape(repository)}' is not a valid repository path: use lower-case letters, digits, '.', '_', '-' and '/'.");
         if (tag != null && !TagPattern.IsMatch(tag))
-            throw new FormatException($"'{tag}' is not a valid tag.");
+            throw new FormatException($"'{Failures.RemoteText.Escape(tag)}' is not a valid tag.");
         if (digest != null && !DigestPattern.IsMatch(digest))
-            throw new FormatException($"'{digest}' is not a valid digest: expected sha256: and 64 lower-case hex digits.");
+            throw new FormatException($"'{Failures.RemoteText.Escape(digest)}' is not a valid digest: expected sha256: and 64 lower-case hex digits (or sha512: and 128).");
         Registry = registry;
         Repository = repository;
         Digest = digest;
@@ -58,7 +58,7 @@ public sealed class ImageReference : IEquatable<ImageReference>
         }
         if (value.Contains("://"))
         {
-            error = $"'{value}' is a URL, not an image reference: write host/path:tag (for example projects.registry.vmware.com/tkg/pause:3.9).";
+            error = $"'{Failures.RemoteText.Escape(value)}' is a URL, not an image reference: write host/path:tag (for example projects.registry.vmware.com/tkg/pause:3.9).";
             return false;
         }
 
@@ -101,7 +101,8 @@ public sealed class ImageReference : IEquatable<ImageReference>
         }
         catch (FormatException e)
         {
-            error = $"'{text}' is not a valid image reference: {e.Message}";
+            // References come from BOMs and locks too: what is quoted back is escaped (Failures.RemoteText).
+            error = $"'{Failures.RemoteText.Escape(text)}' is not a valid image reference: {e.Message}";
             return false;
         }
     }

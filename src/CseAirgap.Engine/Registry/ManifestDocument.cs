@@ -50,6 +50,26 @@ public sealed class ManifestDocument
 
     public bool IsIndex => MediaTypes.IsIndex(MediaType);
 
+    /// <summary>The digest of these bytes with the algorithm of <paramref name="other"/> (sha256 or sha512).</summary>
+    public Digest DigestLike(Digest other) => other.Algorithm == Digest.Algorithm ? Digest : Digest.Of(Bytes, other);
+
+    /// <summary>
+    /// This document checked against the digest it was asked for, with that digest's own algorithm, and against the
+    /// size its descriptor gave where that is known; returned under that digest, so a child an index names by sha512
+    /// keeps that name wherever it is written. Anything else is a substitution, refused as DigestMismatch.
+    /// </summary>
+    /// <param name="culprit">Who could have altered it, for the message: "the registry or a proxy altered it".</param>
+    public ManifestDocument VerifiedAgainst(Digest expected, long? size, string target, string culprit)
+    {
+        if (size is long declared && declared != Bytes.Length)
+            throw new RegistryException(RegistryErrorKind.DigestMismatch, target,
+                $"The manifest of {target} is {Bytes.Length} bytes where {declared} were named with its digest {expected}: {culprit}.");
+        var actual = DigestLike(expected);
+        if (actual != expected)
+            throw new RegistryException(RegistryErrorKind.DigestMismatch, target, $"The manifest of {target} hashes to {actual}, not {expected}: {culprit}.");
+        return expected == Digest ? this : new ManifestDocument(Bytes, MediaType, expected, Blobs, Children);
+    }
+
     /// <param name="contentType">The Content-Type the registry sent; the document's own mediaType wins when present.</param>
     public static ManifestDocument Parse(byte[] bytes, string? contentType, string target)
     {

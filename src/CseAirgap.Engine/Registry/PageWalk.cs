@@ -5,8 +5,9 @@ namespace CseAirgap.Engine.Registry;
 
 /// <summary>
 /// Follows a paginated list (<c>_catalog</c>, <c>tags/list</c>) by its <c>Link: &lt;…&gt;; rel="next"</c> headers,
-/// bounded: a page already read (a registry whose Link points back) or more than <see cref="MaxPages"/> pages stop
-/// the walk with an error instead of requesting for ever.
+/// bounded: a page already read (a registry whose Link points back), more than <see cref="MaxPages"/> pages, more
+/// than <see cref="MaxBytes"/> bytes of pages or, for a list that is kept, more than <see cref="MaxNames"/> names
+/// stop the walk with an error instead of reading for ever.
 /// </summary>
 internal sealed class PageWalk
 {
@@ -14,16 +15,45 @@ internal sealed class PageWalk
     private readonly string _host;
     private readonly string _what;
 
-    public PageWalk(Uri first, int maxPages, string host, string what)
+    public PageWalk(Uri first, int maxPages, string host, string what, long maxBytes = ListLimits.ListBytes, int? maxNames = ListLimits.Names)
     {
         Next = first;
         MaxPages = maxPages;
+        MaxBytes = maxBytes;
+        MaxNames = maxNames;
         _host = host;
         _what = what;
     }
 
     public int MaxPages { get; }
+    public long MaxBytes { get; }
+
+    /// <summary>The most names the walk takes; null for a walk that keeps none of them (bounded by bytes alone).</summary>
+    public int? MaxNames { get; }
+
     public int Pages { get; private set; }
+    public long Bytes { get; private set; }
+    public long Names { get; private set; }
+
+    /// <summary>Counts a page body as read; past <see cref="MaxBytes"/> in all, the list is refused.</summary>
+    public void CountBytes(long bytes)
+    {
+        Bytes += bytes;
+        if (Bytes > MaxBytes)
+            throw new RegistryException(RegistryErrorKind.PagingLimit, _host,
+                $"{_host} listed {_what} in more than {MaxBytes / (1024 * 1024)} MiB of pages, the most this module reads for one list (no real list is that long); " +
+                $"the list was stopped after {Pages + 1} page(s). The registry is damaged or hostile: report it to its operator.");
+    }
+
+    /// <summary>Counts one name taken; past <see cref="MaxNames"/>, the list is refused.</summary>
+    public void CountName()
+    {
+        Names++;
+        if (MaxNames is int most && Names > most)
+            throw new RegistryException(RegistryErrorKind.PagingLimit, _host,
+                $"{_host} listed more than {most} names in {_what}, the most this module keeps for one list (no real list is that long); " +
+                $"the list was stopped after {Pages + 1} page(s). The registry is damaged or hostile: report it to its operator.");
+    }
 
     /// <summary>The page to read now, or null when the list is complete.</summary>
     public Uri? Next { get; private set; }

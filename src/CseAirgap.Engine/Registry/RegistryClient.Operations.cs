@@ -14,10 +14,22 @@ namespace CseAirgap.Engine.Registry;
 /// <summary>The registry API calls the commands need; each names its target in any error.</summary>
 public sealed partial class RegistryClient
 {
-    /// <summary>Fetches a manifest or index and checks its bytes against the digest that names it.</summary>
-    public async Task<ManifestDocument> GetManifestAsync(string repository, string reference, CancellationToken ct)
+    /// <summary>
+    /// Fetches a manifest or index by tag or digest. One asked for by digest is checked against that digest with its own
+    /// algorithm (sha256 or sha512; any other is refused before a request); one asked for by tag against the
+    /// Docker-Content-Digest the registry sent, when it sent one.
+    /// </summary>
+    public Task<ManifestDocument> GetManifestAsync(string repository, string reference, CancellationToken ct) =>
+        GetManifestAsync(repository, reference, null, ct);
+
+    /// <summary>A manifest an index names: checked against the descriptor's digest and its size.</summary>
+    public Task<ManifestDocument> GetManifestAsync(string repository, Descriptor descriptor, CancellationToken ct) =>
+        GetManifestAsync(repository, descriptor.Digest.Value, descriptor.Size, ct);
+
+    private async Task<ManifestDocument> GetManifestAsync(string repository, string reference, long? size, CancellationToken ct)
     {
-        var target = $"{Address.Host}/{repository}{(reference.StartsWith("sha256:") ? "@" : ":")}{reference}";
+        var target = ReferenceTarget(repository, reference);
+        var asked = IsDigestReference(reference) ? Digest.Parse(reference, target) : null;
         using var response = await SendAsync(() =>
         {
             var r = new HttpRequestMessage(HttpMethod.Get, Url($"v2/{repository}/manifests/{reference}"));
@@ -27,11 +39,19 @@ public sealed partial class RegistryClient
         if (!response.IsSuccessStatusCode) throw await RefusalAsync(response, RegistryScope.Pull(repository), repository, target, ct).ConfigureAwait(false);
         var bytes = await ReadBoundedAsync(response, ContentLimits.Manifest, "manifest", target, ct).ConfigureAwait(false);
         var document = ManifestDocument.Parse(bytes, response.Content.Headers.ContentType?.MediaType, target);
-        var expected = reference.StartsWith("sha256:") ? reference : HeaderDigest(response);
-        if (expected != null && expected != document.Digest)
-            throw new RegistryException(RegistryErrorKind.DigestMismatch, target, $"The manifest of {target} hashes to {document.Digest}, not {expected}: the registry or a proxy altered it.");
+        const string culprit = "the registry or a proxy altered it";
+        if (asked != null) return document.VerifiedAgainst(asked, size, target, culprit);
+        // Checked in the header's own algorithm; the document keeps its sha256 name, the module's choice for a tag.
+        var header = HeaderDigest(response);
+        if (header != null) document.VerifiedAgainst(Digest.Parse(header, $"the Docker-Content-Digest of {target}"), null, target, culprit);
         return document;
     }
+
+    // A tag cannot hold a colon, so a reference with one is a digest, whatever its algorithm.
+    private static bool IsDigestReference(string reference) => reference.IndexOf(':') >= 0;
+
+    private string ReferenceTarget(string repository, string reference) =>
+        $"{Address.Host}/{repository}{(IsDigestReference(reference) ? "@" : ":")}{reference}";
 
     /// <summary>The digest a tag or digest resolves to, or null when there is no such manifest.</summary>
     public async Task<string?> HeadManifestAsync(string repository, string reference, RegistryScope scope, CancellationToken ct)
@@ -157,7 +177,7 @@ public sealed partial class RegistryClient
     /// <summary>Writes a manifest's exact bytes under a tag or digest and checks the digest the registry computed.</summary>
     public async Task PutManifestAsync(string repository, string reference, ManifestDocument manifest, CancellationToken ct)
     {
-        var target = $"{Address.Host}/{repository}{(reference.StartsWith("sha256:") ? "@" : ":")}{reference}";
+        var target = ReferenceTarget(repository, reference);
         var scope = RegistryScope.Push(repository);
         using var response = await SendAsync(() =>
         {
@@ -167,7 +187,8 @@ public sealed partial class RegistryClient
         }, scope, target, ct).ConfigureAwait(false);
         if (response.StatusCode != HttpStatusCode.Created) throw await RefusalAsync(response, scope, repository, target, ct).ConfigureAwait(false);
         var stored = HeaderDigest(response);
-        if (stored != null && stored != manifest.Digest)
+        // The registry may name what it stored with another algorithm (sha256 for a child named by sha512): compared in its own.
+        if (stored != null && (!Digest.TryParse(stored, out var storedDigest) || manifest.DigestLike(storedDigest!) != storedDigest))
             throw new RegistryException(RegistryErrorKind.DigestMismatch, target, $"{Address.Host} stored the manifest as {stored}, not {manifest.Digest}.");
     }
 
@@ -187,35 +208,62 @@ public sealed partial class RegistryClient
         {
             using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, page), RegistryScope.Catalog(), Address.Host, ct).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode) return null;
-            ReadNames(await ReadBoundedAsync(response, ContentLimits.Document, "catalog page", Address.Host, ct).ConfigureAwait(false), "repositories", repositories);
+            await ReadPageAsync(response, walk, "repositories", "catalog page", Address.Host, repositories.Add, ct).ConfigureAwait(false);
             walk.Advance(response.Headers.TryGetValues("Link", out var links) ? links : null);
         }
         return repositories;
     }
 
-    /// <summary>Every tag of a repository (following pagination, bounded).</summary>
+    /// <summary>Every tag of a repository (following pagination, bounded in pages, bytes and names: <see cref="ListLimits"/>).</summary>
     public async Task<IReadOnlyList<string>> ListTagsAsync(string repository, CancellationToken ct)
     {
         var tags = new List<string>();
+        await VisitTagsAsync(repository, tags.Add, keepsNames: true, ct).ConfigureAwait(false);
+        return tags;
+    }
+
+    /// <summary>
+    /// Each tag of a repository, page by page, to <paramref name="visit"/>: one page is held at a time, so a caller
+    /// that keeps only what it needs (the newest version) is bounded by the bytes of the list, not its names.
+    /// </summary>
+    public Task VisitTagsAsync(string repository, Action<string> visit, CancellationToken ct) => VisitTagsAsync(repository, visit, keepsNames: false, ct);
+
+    private async Task VisitTagsAsync(string repository, Action<string> visit, bool keepsNames, CancellationToken ct)
+    {
         var target = $"{Address.Host}/{repository}";
-        var walk = new PageWalk(Url($"v2/{repository}/tags/list?n=1000"), _options.MaxPages, Address.Host, $"the tags of {repository}");
+        var walk = new PageWalk(Url($"v2/{repository}/tags/list?n=1000"), _options.MaxPages, Address.Host, $"the tags of {repository}",
+            maxNames: keepsNames ? ListLimits.Names : null);
         var scope = RegistryScope.Pull(repository);
         while (walk.Next is { } page)
         {
             using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, page), scope, target, ct).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode) throw await RefusalAsync(response, scope, repository, target, ct).ConfigureAwait(false);
-            ReadNames(await ReadBoundedAsync(response, ContentLimits.Document, "tag list page", target, ct).ConfigureAwait(false), "tags", tags);
+            await ReadPageAsync(response, walk, "tags", "tag list page", target, visit, ct).ConfigureAwait(false);
             walk.Advance(response.Headers.TryGetValues("Link", out var links) ? links : null);
         }
-        return tags;
     }
 
-    private static void ReadNames(byte[] page, string property, List<string> into)
+    /// <summary>One page, read up to <see cref="ListLimits.PageBytes"/>, its names counted by the walk and handed on.</summary>
+    private static async Task ReadPageAsync(HttpResponseMessage response, PageWalk walk, string property, string what, string target, Action<string> take, CancellationToken ct)
     {
-        using var json = System.Text.Json.JsonDocument.Parse(page);
-        if (json.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object &&
-            json.RootElement.TryGetProperty(property, out var list) && list.ValueKind == System.Text.Json.JsonValueKind.Array)
-            foreach (var item in list.EnumerateArray()) into.Add(item.GetString() ?? string.Empty);
+        var page = await ReadBoundedAsync(response, ListLimits.PageBytes, what, target, ct).ConfigureAwait(false);
+        walk.CountBytes(page.Length);
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(page);
+            if (json.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object ||
+                !json.RootElement.TryGetProperty(property, out var list) || list.ValueKind != System.Text.Json.JsonValueKind.Array) return;
+            foreach (var item in list.EnumerateArray())
+            {
+                if (item.ValueKind != System.Text.Json.JsonValueKind.String) continue;
+                walk.CountName();
+                take(item.GetString()!);
+            }
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new RegistryException(RegistryErrorKind.ProtocolError, target, $"The {what} of {target} is not JSON: {e.Message}", e);
+        }
     }
 
     /// <summary>Abandons an upload session (used to prove push rights without writing anything).</summary>

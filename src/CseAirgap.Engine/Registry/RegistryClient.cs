@@ -175,7 +175,7 @@ public sealed partial class RegistryClient
         return new RegistryException(RegistryErrorKind.ProtocolError, target, $"{Address.Host} answered HTTP {status} for {target}{body}.");
     }
 
-    /// <summary>The start of an error body, for the message: at most ContentLimits.ErrorBody bytes are read, 300 characters shown.</summary>
+    /// <summary>The start of an error body, for the message: at most ContentLimits.ErrorBody bytes are read, 300 characters shown, control characters escaped.</summary>
     private static async Task<string> ErrorBodyAsync(HttpResponseMessage response, CancellationToken ct)
     {
         try
@@ -184,7 +184,8 @@ public sealed partial class RegistryClient
             var (bytes, _) = await ContentLimits.ReadPrefixAsync(stream, ContentLimits.ErrorBody, ct).ConfigureAwait(false);
             var text = Encoding.UTF8.GetString(bytes).Trim();
             if (text.Length == 0) return string.Empty;
-            return ": " + (text.Length > 300 ? text.Substring(0, 300) + "…" : text);
+            // Cut before escaping, so an escape is never cut in half; escaped, so the body cannot drive the terminal.
+            return ": " + RemoteText.Escape(text.Length > 300 ? text.Substring(0, 300) + "…" : text);
         }
         catch (Exception e) when (e is System.IO.IOException || e is HttpRequestException || e is ObjectDisposedException || e is RegistryException)
         {

@@ -7,21 +7,33 @@ using System.Threading.Tasks;
 namespace CseAirgap.Engine.Registry;
 
 /// <summary>
-/// Reads a blob through, hashing as it goes. At the end of the stream it checks size and sha256 and throws
-/// instead of reporting the end: an upload fed from it is aborted, so a corrupt blob is never committed.
+/// Reads a blob through, hashing as it goes. At the end of the stream it checks size and digest, with the algorithm
+/// the digest names (sha256 or sha512; any other is refused before a byte is read), and throws instead of reporting
+/// the end: an upload fed from it is aborted, so a corrupt blob is never committed.
 /// </summary>
 internal sealed class VerifyingStream : ReadOnlyStream
 {
     private readonly Stream _inner;
     private readonly string _expectedDigest;
     private readonly long _expectedSize;
-    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly IncrementalHash _hash;
+    private readonly string _algorithm;
     private readonly Action<long>? _onBytes;
     private long _read;
     private bool _verified;
 
     public VerifyingStream(Stream inner, string expectedDigest, long expectedSize, Action<long>? onBytes)
     {
+        try
+        {
+            _algorithm = Digest.Parse(expectedDigest, "the blob " + expectedDigest).Algorithm;
+            _hash = Digests.Create(_algorithm);
+        }
+        catch
+        {
+            inner.Dispose();
+            throw;
+        }
         _inner = inner;
         _expectedDigest = expectedDigest;
         _expectedSize = expectedSize;
@@ -60,7 +72,7 @@ internal sealed class VerifyingStream : ReadOnlyStream
     {
         if (_verified) return;
         if (_read != _expectedSize) Fail();
-        var actual = Digests.Format(_hash.GetHashAndReset());
+        var actual = Digests.Format(_algorithm, _hash.GetHashAndReset());
         if (actual != _expectedDigest) throw new DigestMismatchException(_expectedDigest, actual, _read);
         _verified = true;
     }

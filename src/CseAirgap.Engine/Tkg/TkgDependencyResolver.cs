@@ -147,9 +147,7 @@ public sealed class TkgDependencyResolver
     private async Task<string> NewestVersionTagAsync(string repository, CancellationToken ct)
     {
         var (_, client, path) = _open(ImageReference.Parse(repository + ":latest"));
-        var tags = await client.ListTagsAsync(path, ct).ConfigureAwait(false);
-        var newest = tags.Select(t => (Tag: t, Number: t.StartsWith("v", StringComparison.Ordinal) && int.TryParse(t.Substring(1), out var n) ? n : -1))
-            .Where(t => t.Number >= 0).OrderByDescending(t => t.Number).Select(t => t.Tag).FirstOrDefault();
-        return newest ?? throw new TkgReleaseIncompleteException(repository, $"{repository} has no v<number> tag.", null);
+        return await NewestVersionTag.FindAsync(client, path, ct).ConfigureAwait(false)
+            ?? throw new TkgReleaseIncompleteException(repository, $"{repository} has no v<number> tag.", null);
     }
 }

@@ -79,7 +79,7 @@ public sealed class GetCseTkgDependencyCommand : SourceRegistryCmdlet
     private void Emit(TkgDependency found, int line)
     {
         if (!_seen.Add(found.Reference)) return;
-        WriteVerbose($"{found.Reference}: {found.Why}");
+        WriteVerbose(CseAirgap.Engine.Failures.RemoteText.Escape($"{found.Reference}: {found.Why}")); // names read from a BOM
         try
         {
             WriteObject(new CseDependency(new DependencyLine(ImageReference.Parse(found.Reference), true, null, line)));

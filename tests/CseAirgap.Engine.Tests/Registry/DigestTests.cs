@@ -23,7 +23,6 @@ public sealed class DigestTests
     [InlineData("sha256:" + "0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef")]
     [InlineData("sha256:" + Hex64 + "0")]
     [InlineData("sha256:")]
-    [InlineData("md5:0123456789abcdef0123456789abcdef")]
     [InlineData("sha512:" + Hex64)]
     [InlineData(Hex64)]
     [InlineData("")]
@@ -33,6 +32,16 @@ public sealed class DigestTests
         var refusal = Assert.Throws<InvalidDigestException>(() => Digest.Parse(text, "the manifest of x"));
         Assert.Equal("InvalidDigest", refusal.ErrorId);
         Assert.Equal("the manifest of x", refusal.Target);
+    }
+
+    [Theory]
+    [InlineData("md5:0123456789abcdef0123456789abcdef", "md5")]
+    [InlineData("sha384:" + Hex64 + "0123456789abcdef0123456789abcdef", "sha384")]
+    public void AWellFormedDigestOfAnotherAlgorithmIsRefusedAsUnverifiable(string text, string algorithm)
+    {
+        var refusal = Assert.Throws<UnsupportedDigestAlgorithmException>(() => Digest.Parse(text, "the manifest of x"));
+        Assert.Equal("UnsupportedDigestAlgorithm", refusal.ErrorId);
+        Assert.Equal(algorithm, refusal.Algorithm);
     }
 
     [Fact]
