@@ -152,8 +152,8 @@ function Start-CseTestHostileRegistry {
         OtherUrl (another origin). Get-CseTestHostileLog returns what both received.
     #>
     param([Parameter(Mandatory)] $Registry,
-        [Parameter(Mandatory)][ValidateSet('redirect', 'lying-link', 'self-link', 'lying-location', 'http-realm', 'stall', 'upload-stall', '503-forever', '429-storm', 'huge-manifest')][string] $Mode,
-        [int] $Seed = 1, [double] $StormSeconds = 20, [int] $Count = [int]::MaxValue, [switch] $Tls, [switch] $NoAuth, [long] $ManifestBytes = 0, [switch] $DeclareLength)
+        [Parameter(Mandatory)][ValidateSet('redirect', 'lying-link', 'self-link', 'lying-location', 'http-realm', 'stall', 'upload-stall', '503-forever', '429-storm', 'huge-manifest', 'fan-out', 'hostile-lock')][string] $Mode,
+        [int] $Seed = 1, [double] $StormSeconds = 20, [int] $Count = [int]::MaxValue, [switch] $Tls, [switch] $NoAuth, [long] $ManifestBytes = 0, [switch] $DeclareLength, [long] $ConfigBytes = 0)
     $environment = Get-CseTestEnvironment
     $port = Get-CseTestFreePort
     $other = Get-CseTestFreePort
@@ -163,6 +163,7 @@ function Start-CseTestHostileRegistry {
         '--seed', $Seed, '--storm-seconds', ([string]$StormSeconds), '--count', $Count, '--auth', $(if ($NoAuth) { 'none' } else { 'basic' }))
     if ($ManifestBytes -gt 0) { $arguments += @('--manifest-bytes', $ManifestBytes) }
     if ($DeclareLength) { $arguments += @('--declare-length', 'true') }
+    if ($ConfigBytes -gt 0) { $arguments += @('--config-bytes', $ConfigBytes) }
     $pki = Join-Path $environment.Root 'pki'
     if ($Tls) { $arguments += @('--cert', (Join-Path $pki 'server.crt'), '--key', (Join-Path $pki 'server.key')) }
     $scheme = if ($Tls) { 'https' } else { 'http' }
