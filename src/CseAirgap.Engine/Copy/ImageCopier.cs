@@ -118,7 +118,7 @@ public sealed class ImageCopier
                     "for imgpkg's bundle label; it is copied as a plain image, the config streamed like any blob.");
             var isBundle = _lockSources != null && await ImgpkgBundle.IsBundleAsync(job.From, top, ct).ConfigureAwait(false);
             if (await checking.ConfigureAwait(false) == top.Digest)
-                return new ImageCopyOutcome(job, CopyStatus.AlreadyPresent, digest, 0, 0, clock.Elapsed, top.Children.Count, null, isBundle);
+                return new ImageCopyOutcome(job, CopyStatus.AlreadyPresent, digest, 0, 0, clock.Elapsed, top.Children.Select(c => c.Digest.Value).Distinct().Count(), null, isBundle);
 
             // A bundle's images go first (into the bundle's own repository in a registry, imgpkg's relocation rule),
             // so the bundle is never tagged before everything it names is there.
