@@ -153,10 +153,11 @@ function Start-CseTestHostileRegistry {
     #>
     param([Parameter(Mandatory)] $Registry,
         [Parameter(Mandatory)][ValidateSet('redirect', 'lying-link', 'self-link', 'lying-location', 'http-realm', 'stall', 'upload-stall', '503-forever', '429-storm', 'huge-manifest',
-            'huge-list', 'escape-body', 'sha512-child')][string] $Mode,
+            'huge-list', 'escape-body', 'sha512-child', 'fan-out', 'hostile-lock')][string] $Mode,
         [int] $Seed = 1, [double] $StormSeconds = 20, [int] $Count = [int]::MaxValue, [switch] $Tls, [switch] $NoAuth, [long] $ManifestBytes = 0, [switch] $DeclareLength,
-        # huge-list: the size of each page; sha512-child: the tag whose manifest is served in place of the child.
-        [long] $PageBytes = 0, [string] $Substitute)
+        # huge-list: the size of each page; sha512-child: the tag whose manifest is served in place of the child;
+        # hostile-lock: the size of the locked image's config.
+        [long] $PageBytes = 0, [string] $Substitute, [long] $ConfigBytes = 0)
     $environment = Get-CseTestEnvironment
     $port = Get-CseTestFreePort
     $other = Get-CseTestFreePort
@@ -168,6 +169,7 @@ function Start-CseTestHostileRegistry {
     if ($DeclareLength) { $arguments += @('--declare-length', 'true') }
     if ($PageBytes -gt 0) { $arguments += @('--page-bytes', $PageBytes) }
     if ($Substitute) { $arguments += @('--substitute', $Substitute) }
+    if ($ConfigBytes -gt 0) { $arguments += @('--config-bytes', $ConfigBytes) }
     $pki = Join-Path $environment.Root 'pki'
     if ($Tls) { $arguments += @('--cert', (Join-Path $pki 'server.crt'), '--key', (Join-Path $pki 'server.key')) }
     $scheme = if ($Tls) { 'https' } else { 'http' }

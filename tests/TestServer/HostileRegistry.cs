@@ -11,7 +11,7 @@ namespace CseAirgap.TestServer;
 /// (pre-signed storage, an attacker's host). Every request either receives is logged (listener, method, path, host,
 /// whether it carried Authorization, status, body bytes sent) and served as JSON at GET /__log on either port.
 /// The main port asks for Basic credentials (any are accepted) unless --auth none.
-/// Modes:
+/// Modes (fan-out and hostile-lock serve documents of their own: see HostileTrees):
 ///   redirect        blob GETs answer 307 to the other origin, which serves the blob but refuses any Authorization (400, as S3 does)
 ///   lying-link      _catalog and tags/list pages carry a Link to the other origin (which answers an empty page)
 ///   self-link       _catalog and tags/list: the first page links to a second, the second back to the first
@@ -39,6 +39,7 @@ internal sealed partial class HostileRegistry(Options options)
     private readonly TimeSpan _storm = TimeSpan.FromSeconds(double.Parse(options.Get("storm-seconds") ?? "20", System.Globalization.CultureInfo.InvariantCulture));
     private int _remaining = int.Parse(options.Get("count") ?? int.MaxValue.ToString());
     private long _stormStart;
+    private readonly HostileTrees? _trees = HostileTrees.IsTreeMode(options["mode"]) ? HostileTrees.Create(options["mode"], options) : null;
 
     private string Other => $"http://127.0.0.1:{_otherPort}";
 
@@ -111,6 +112,12 @@ internal sealed partial class HostileRegistry(Options options)
         {
             response.StatusCode = 401;
             response.Headers.WWWAuthenticate = "Basic realm=\"hostile\"";
+            return;
+        }
+
+        if (_trees != null)
+        {
+            await _trees.ServeAsync(context, n => entry.Bytes += n);
             return;
         }
 

@@ -22,6 +22,7 @@ public sealed class ImageCopier
     private readonly Action<string>? _log;
     private readonly Func<ImageReference, IImageSource>? _lockSources;
     private readonly SemaphoreSlim _transfers;
+    private readonly CopyLimits _limits;
 
     // (blob store, digest): completes once the blob is in that store, and only then. Every image that needs the
     // blob there awaits it before writing a manifest, so no manifest goes out ahead of a blob it names.
@@ -30,13 +31,19 @@ public sealed class ImageCopier
     // digest -> the store its first upload of the run went into; other stores mount from there once it is complete.
     private readonly OncePerKey<string, string> _firstUpload = new();
 
+    // (destination, digest) of an image a bundle's lock names: copied once per run however many locks (or entries of
+    // one lock) name it; every bundle that needs it awaits that one copy.
+    private readonly OncePerKey<(string Destination, string Digest), ImageCopyOutcome> _lockedCopies = new();
+
     /// <param name="lockSources">Where to read the images an imgpkg bundle's lock names; null to copy bundles as plain images.</param>
-    public ImageCopier(IImageDestination destination, RetryPolicy retry, Action<string>? log, Func<ImageReference, IImageSource>? lockSources = null)
+    /// <param name="limits">How far one image may fan out; null for the defaults.</param>
+    public ImageCopier(IImageDestination destination, RetryPolicy retry, Action<string>? log, Func<ImageReference, IImageSource>? lockSources = null, CopyLimits? limits = null)
     {
         _destination = destination;
         _retry = retry;
         _log = log;
         _lockSources = lockSources;
+        _limits = limits ?? new CopyLimits();
         _transfers = new SemaphoreSlim(Math.Max(1, destination.MaxParallelBlobs));
     }
 
@@ -60,26 +67,40 @@ public sealed class ImageCopier
             return;
         }
 
-        using var images = new SemaphoreSlim(Math.Max(1, throttleLimit));
+        // The command's images and every bundle's locked images share these slots (see ImageSlots for why that cannot deadlock).
+        using var slots = new ImageSlots(throttleLimit);
         await Task.WhenAll(jobs.Select(async job =>
         {
-            await images.WaitAsync(ct).ConfigureAwait(false);
-            try
-            {
-                var outcome = await CopyAsync(job, progress, ct).ConfigureAwait(false);
-                progress.ImageDone();
-                onOutcome(outcome);
-            }
-            finally
-            {
-                images.Release();
-            }
+            using var slot = await slots.TakeAsync(ct).ConfigureAwait(false);
+            var outcome = await CopyAsync(job, new Place(slots, slot, 1, Array.Empty<string>()), progress, ct).ConfigureAwait(false);
+            progress.ImageDone();
+            onOutcome(outcome);
         })).ConfigureAwait(false);
         ct.ThrowIfCancellationRequested();
         _destination.Complete();
     }
 
-    public async Task<ImageCopyOutcome> CopyAsync(ImageCopyJob job, CopyProgress progress, CancellationToken ct)
+    /// <summary>
+    /// Where one copy stands in the run: the shared image slots and the one it holds, its bundle level (1 for an image
+    /// the command names, 2 for an image its lock names, ...) and the digests of the bundles above it.
+    /// </summary>
+    private sealed class Place
+    {
+        public Place(ImageSlots slots, ImageSlots.Slot slot, int level, IReadOnlyCollection<string> bundlesAbove)
+        {
+            Slots = slots;
+            Slot = slot;
+            Level = level;
+            BundlesAbove = bundlesAbove;
+        }
+
+        public ImageSlots Slots { get; }
+        public ImageSlots.Slot Slot { get; }
+        public int Level { get; }
+        public IReadOnlyCollection<string> BundlesAbove { get; }
+    }
+
+    private async Task<ImageCopyOutcome> CopyAsync(ImageCopyJob job, Place place, CopyProgress progress, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         var tally = new ByteTally();
@@ -92,29 +113,32 @@ public sealed class ImageCopier
             await Task.WhenAll(fetching, checking).ConfigureAwait(false);
             var top = await fetching.ConfigureAwait(false);
             digest = top.Digest;
+            if (_lockSources != null && !top.IsIndex && top.Blobs.Count > 0 && top.Blobs[0].Size > ImageFiles.ConfigReadLimit)
+                _log?.Invoke($"{job.Source}: its config is {top.Blobs[0].Size} bytes, more than the {ImageFiles.ConfigReadLimit / (1024 * 1024)} MiB read " +
+                    "for imgpkg's bundle label; it is copied as a plain image, the config streamed like any blob.");
             var isBundle = _lockSources != null && await ImgpkgBundle.IsBundleAsync(job.From, top, ct).ConfigureAwait(false);
             if (await checking.ConfigureAwait(false) == top.Digest)
-                return new ImageCopyOutcome(job, CopyStatus.AlreadyPresent, digest, 0, 0, clock.Elapsed, top.Children.Count, null, isBundle);
+                return new ImageCopyOutcome(job, CopyStatus.AlreadyPresent, digest, 0, 0, clock.Elapsed, top.Children.Select(c => c.Digest.Value).Distinct().Count(), null, isBundle);
 
             // A bundle's images go first (into the bundle's own repository in a registry, imgpkg's relocation rule),
             // so the bundle is never tagged before everything it names is there.
-            var locked = isBundle ? await CopyBundleImagesAsync(job, top, tally, progress, ct).ConfigureAwait(false) : new List<(LockedImage, ImageCopyOutcome)>();
+            var locked = isBundle ? await CopyBundleImagesAsync(job, top, place, tally, progress, ct).ConfigureAwait(false) : new List<(LockedImage, ImageCopyOutcome)>();
 
-            var children = await CollectChildrenAsync(job.From, top, ct).ConfigureAwait(false);
+            var children = await CollectChildrenAsync(job, top, ct).ConfigureAwait(false);
             var blobs = new[] { top }.Concat(children).SelectMany(m => m.Blobs)
                 .GroupBy(b => b.Digest).Select(g => g.First())
                 .OrderByDescending(b => b.Size) // the longest transfers start first
                 .ToList();
             await Task.WhenAll(blobs.Select(b => EnsureBlobAsync(job, b, tally, progress, ct))).ConfigureAwait(false);
 
-            // Children were collected deepest first, so every manifest is written after what it points at.
+            // An index's manifests first, so every manifest is written after what it points at.
             var wrote = false;
             foreach (var child in children)
                 wrote |= await _destination.PutManifestAsync(job.Destination, child.Digest, child, ct).ConfigureAwait(false);
             wrote |= await _destination.PutManifestAsync(job.Destination, job.Destination.ManifestReference, top, ct).ConfigureAwait(false);
             if (isBundle) await _destination.RecordBundleAsync(job.Destination, top, locked.Select(l => l.Item1).ToList(), ct).ConfigureAwait(false);
             var status = wrote || tally.Copied > 0 ? CopyStatus.Copied : CopyStatus.AlreadyPresent;
-            return new ImageCopyOutcome(job, status, digest, tally.Copied, tally.Reused, clock.Elapsed, top.Children.Count, null, isBundle,
+            return new ImageCopyOutcome(job, status, digest, tally.Copied, tally.Reused, clock.Elapsed, children.Count, null, isBundle,
                 locked.Sum(l => 1 + l.Item2.BundleImages));
         }
         catch (Exception e) when (!(e is OperationCanceledException && ct.IsCancellationRequested))
@@ -123,35 +147,80 @@ public sealed class ImageCopier
         }
     }
 
-    private async Task<List<(LockedImage, ImageCopyOutcome)>> CopyBundleImagesAsync(ImageCopyJob bundle, ManifestDocument top, ByteTally tally, CopyProgress progress, CancellationToken ct)
+    private async Task<List<(LockedImage, ImageCopyOutcome)>> CopyBundleImagesAsync(ImageCopyJob bundle, ManifestDocument top, Place place, ByteTally tally, CopyProgress progress, CancellationToken ct)
     {
-        var locked = await ImagesLock.ReadAsync(bundle.From, top, bundle.Source.ToString(), ct).ConfigureAwait(false);
-        _log?.Invoke($"{bundle.Source} is an imgpkg bundle of {locked.Count} images; copying them first.");
-        var outcomes = await Task.WhenAll(locked.Select(image => CopyAsync(
-            new ImageCopyJob(image, _lockSources!(image), _destination.LockedImageDestination(bundle.Destination, image)), progress, ct))).ConfigureAwait(false);
-        var failed = outcomes.FirstOrDefault(o => o.Status == CopyStatus.Failed);
+        if (place.Level > _limits.MaxBundleNesting) throw ImageTreeRefusedException.BundlesTooDeep(bundle.Source.ToString(), _limits.MaxBundleNesting);
+        var named = await ImagesLock.ReadAsync(bundle.From, top, bundle.Source.ToString(), _limits.MaxLockEntries, ct).ConfigureAwait(false);
+        // A lock naming a bundle above it (only a forged digest could) is skipped as a lock naming itself is: awaiting
+        // that bundle's own copy would wait for ever.
+        var above = new HashSet<string>(place.BundlesAbove, StringComparer.Ordinal) { top.Digest.Value };
+        var images = named.Where(i => !above.Contains(i.Digest!))
+            .GroupBy(i => i.ToString(), StringComparer.Ordinal).Select(g => g.First()).ToList();
+        _log?.Invoke($"{bundle.Source} is an imgpkg bundle of {images.Count} images; copying them first.");
+        var inner = new Place(place.Slots, place.Slot, place.Level + 1, above);
+        // The bundle's slot is given back while its images copy, each in a slot of its own (ImageSlots).
+        var copies = await place.Slot.SetAsideAsync(
+            () => Task.WhenAll(images.Select(image => CopyLockedImageAsync(bundle, image, inner, progress, ct))), ct).ConfigureAwait(false);
+        var failed = copies.Select(c => c.Outcome).FirstOrDefault(o => o.Status == CopyStatus.Failed);
         if (failed != null)
             throw new BundleImageFailedException(bundle.Source.ToString(), failed.Job.Source.ToString(), failed.Error!);
-        foreach (var o in outcomes)
+        foreach (var (outcome, mine) in copies)
         {
-            tally.AddCopied(o.BytesCopied);
-            tally.AddReusedQuietly(o.BytesReused);
+            // A copy another bundle ran (or an earlier entry of this lock) is counted once, by whoever ran it.
+            if (mine) tally.AddCopied(outcome.BytesCopied);
+            tally.AddReusedQuietly(mine ? outcome.BytesReused : outcome.BytesCopied + outcome.BytesReused);
         }
-        return outcomes.Select(o => (new LockedImage(o.Job.Source, o.IsBundle), o)).ToList();
+        return images.Zip(copies, (image, c) => (new LockedImage(image, c.Outcome.IsBundle), c.Outcome)).ToList();
     }
 
-    /// <summary>Every manifest below an index, deepest first, so each is written after what it points at.</summary>
-    public static async Task<List<ManifestDocument>> CollectChildrenAsync(IImageSource source, ManifestDocument parent, CancellationToken ct)
+    /// <summary>One image of a lock, copied in a slot of its own, once per run for its destination and digest.</summary>
+    private Task<(ImageCopyOutcome Outcome, bool Mine)> CopyLockedImageAsync(ImageCopyJob bundle, ImageReference image, Place inner, CopyProgress progress, CancellationToken ct)
     {
-        var result = new List<ManifestDocument>();
-        if (!parent.IsIndex) return result;
-        var fetched = await Task.WhenAll(parent.Children.Select(c => source.GetManifestAsync(c.Digest, ct))).ConfigureAwait(false);
-        foreach (var child in fetched)
+        var destination = _destination.LockedImageDestination(bundle.Destination, image);
+        return _lockedCopies.RunAsync((destination.ToString(), image.Digest!), async () =>
         {
-            result.AddRange(await CollectChildrenAsync(source, child, ct).ConfigureAwait(false));
-            result.Add(child);
-        }
-        return result;
+            using var slot = await inner.Slots.TakeAsync(ct).ConfigureAwait(false);
+            var job = new ImageCopyJob(image, _lockSources!(image), destination);
+            return await CopyAsync(job, new Place(inner.Slots, slot, inner.Level, inner.BundlesAbove), progress, ct).ConfigureAwait(false);
+        });
+    }
+
+    /// <summary>
+    /// The manifests an index lists, each once (by digest), fetched under the blob transfer limit. Only image manifests:
+    /// an index inside an index is refused. OCI's image-spec lets an index list an index ("SHOULD support" a nested
+    /// index), but Docker's manifest list names image manifests only, and buildx's attestations are plain image manifests
+    /// inside the one index (annotated vnd.docker.reference.type: attestation-manifest); registries serve the images CSE
+    /// needs (VMware's, registry.k8s.io, Docker Hub) in those shapes. Refusing nesting is what bounds the requests an
+    /// index can cost: one GET per distinct manifest it lists, at most <see cref="CopyLimits.MaxManifestsPerImage"/>.
+    /// </summary>
+    private async Task<List<ManifestDocument>> CollectChildrenAsync(ImageCopyJob job, ManifestDocument parent, CancellationToken ct)
+    {
+        if (!parent.IsIndex) return new List<ManifestDocument>();
+        var target = job.Source.ToString();
+        var distinct = parent.Children.GroupBy(c => c.Digest.Value, StringComparer.Ordinal).Select(g => g.First()).ToList();
+        if (distinct.Count > _limits.MaxManifestsPerImage) throw ImageTreeRefusedException.TooManyManifests(target, distinct.Count, _limits.MaxManifestsPerImage);
+        var declared = distinct.FirstOrDefault(c => MediaTypes.IsIndex(c.MediaType));
+        if (declared != null) throw ImageTreeRefusedException.NestedIndex(target, parent.Digest.Value, declared.Digest.Value);
+        long held = 0;
+        var fetched = await Task.WhenAll(distinct.Select(async c =>
+        {
+            await _transfers.WaitAsync(ct).ConfigureAwait(false);
+            ManifestDocument child;
+            try
+            {
+                child = await job.From.GetManifestAsync(c.Digest, ct).ConfigureAwait(false);
+            }
+            finally
+            {
+                _transfers.Release();
+            }
+            // The descriptor said manifest; what came back is what counts.
+            if (child.IsIndex) throw ImageTreeRefusedException.NestedIndex(target, parent.Digest.Value, c.Digest.Value);
+            if (Interlocked.Add(ref held, child.Bytes.Length) > _limits.MaxManifestBytesPerImage)
+                throw ImageTreeRefusedException.TooManyManifestBytes(target, _limits.MaxManifestBytesPerImage);
+            return child;
+        })).ConfigureAwait(false);
+        return fetched.ToList();
     }
 
     /// <summary>Returns once the blob is in the store this image's manifests go to, however it got there.</summary>

@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using CseAirgap.Engine.Archive;
+using CseAirgap.Engine.Failures;
 using CseAirgap.Engine.Registry;
 
 namespace CseAirgap.Engine.Images;
@@ -15,14 +16,21 @@ public static class ImageFiles
 {
     private const long MaxFileBytes = 256 * 1024 * 1024;
 
+    /// <summary>
+    /// The largest image config read whole, for its labels (imgpkg's bundle label lives there). Real configs are a few
+    /// KB (a long history makes some tens of KB); a larger one is not read for labels, so its image is never taken for a
+    /// bundle, and the copy streams it like any other blob instead of holding it in memory.
+    /// </summary>
+    public const int ConfigReadLimit = 4 * 1024 * 1024;
+
     /// <summary>The image config's labels (empty for an index or a config without any).</summary>
     public static async Task<System.Collections.Generic.IReadOnlyDictionary<string, string>> LabelsAsync(IImageSource source, ManifestDocument manifest, CancellationToken ct)
     {
         var labels = new System.Collections.Generic.Dictionary<string, string>(StringComparer.Ordinal);
         if (manifest.IsIndex || manifest.Blobs.Count == 0) return labels;
         var config = manifest.Blobs[0];
-        if (config.Size > MaxFileBytes) return labels;
-        var bytes = await ReadBlobAsync(source, config, ct).ConfigureAwait(false);
+        if (config.Size > ConfigReadLimit) return labels;
+        var bytes = await ReadBlobAsync(source, config, ConfigReadLimit, ct).ConfigureAwait(false);
         using var json = JsonDocument.Parse(bytes);
         if (json.RootElement.TryGetProperty("config", out var c) && c.ValueKind == JsonValueKind.Object &&
             c.TryGetProperty("Labels", out var l) && l.ValueKind == JsonValueKind.Object)
@@ -34,29 +42,38 @@ public static class ImageFiles
     /// A file from the image's layers: the one at <paramref name="path"/>, or with a null path the first regular file
     /// (BOM images hold exactly one). Null when there is none.
     /// </summary>
-    public static async Task<string?> ReadFileAsync(IImageSource source, ManifestDocument manifest, string? path, CancellationToken ct)
+    /// <param name="maxBytes">
+    /// The most read of the file: a file at <paramref name="path"/> larger than that is refused as ContentTooLarge
+    /// (a first file larger than that is passed over); 256 MiB when not given.
+    /// </param>
+    public static async Task<string?> ReadFileAsync(IImageSource source, ManifestDocument manifest, string? path, CancellationToken ct, long maxBytes = MaxFileBytes)
     {
-        var bytes = await ReadFileBytesAsync(source, manifest, path, ct).ConfigureAwait(false);
+        var bytes = await ReadFileBytesAsync(source, manifest, path, ct, maxBytes).ConfigureAwait(false);
         return bytes == null ? null : Encoding.UTF8.GetString(bytes);
     }
 
     /// <summary>As <see cref="ReadFileAsync"/>, for binary files (a SQLite database).</summary>
-    public static async Task<byte[]?> ReadFileBytesAsync(IImageSource source, ManifestDocument manifest, string? path, CancellationToken ct)
+    public static async Task<byte[]?> ReadFileBytesAsync(IImageSource source, ManifestDocument manifest, string? path, CancellationToken ct, long maxBytes = MaxFileBytes)
     {
         byte[]? found = null;
         foreach (var layer in manifest.Blobs.Skip(1))
-            found = await WithRetriesAsync(source, () => ReadFromLayerAsync(source, layer, path, ct), ct).ConfigureAwait(false) ?? found;
+            found = await WithRetriesAsync(source, () => ReadFromLayerAsync(source, layer, path, maxBytes, ct), ct).ConfigureAwait(false) ?? found;
         return found;
     }
 
-    private static async Task<byte[]?> ReadFromLayerAsync(IImageSource source, Descriptor layer, string? path, CancellationToken ct)
+    private static async Task<byte[]?> ReadFromLayerAsync(IImageSource source, Descriptor layer, string? path, long maxBytes, CancellationToken ct)
     {
         byte[]? found = null;
         // Later layers win, as when the image is unpacked.
         await ForEachEntryAsync(source, layer, (entry, reader) =>
         {
             var name = entry.Name.StartsWith("./", StringComparison.Ordinal) ? entry.Name.Substring(2) : entry.Name;
-            if (entry.Kind != TarEntryKind.File || entry.Size > MaxFileBytes) return;
+            if (entry.Kind != TarEntryKind.File) return;
+            if (entry.Size > maxBytes)
+            {
+                if (path != null && name == path) throw new ContentTooLargeException(path, source.Location, maxBytes);
+                return;
+            }
             if (path != null ? name == path : found == null && !name.StartsWith(".", StringComparison.Ordinal))
             {
                 using var buffer = new MemoryStream();
@@ -89,14 +106,13 @@ public static class ImageFiles
         while (stream.Read(buffer, 0, buffer.Length) > 0) { }
     }
 
-    private static Task<byte[]> ReadBlobAsync(IImageSource source, Descriptor blob, CancellationToken ct) =>
+    private static Task<byte[]> ReadBlobAsync(IImageSource source, Descriptor blob, int limit, CancellationToken ct) =>
         WithRetriesAsync(source, async () =>
         {
             using var raw = await source.OpenBlobAsync(blob, ct).ConfigureAwait(false);
             using var verified = new VerifyingStream(raw, blob.Digest, blob.Size, null);
-            using var buffer = new MemoryStream();
-            await verified.CopyToAsync(buffer).ConfigureAwait(false);
-            var bytes = buffer.ToArray();
+            // Bounded however the blob's size was declared: never more than the limit in memory.
+            var bytes = await ContentLimits.ReadAllAsync(verified, limit, "image config", source.Location, ct).ConfigureAwait(false);
             // The copy that follows sends this blob (an image's config) without fetching it again.
             if (source is RegistryImageSource registry) registry.KeepForNextRead(blob, bytes);
             return bytes;

@@ -21,6 +21,12 @@ internal sealed class RecordingRegistry : IImageDestination
     public ConcurrentDictionary<(string, string), int> Uploads { get; } = new();
     public ConcurrentDictionary<(string, string), int> Heads { get; } = new();
 
+    /// <summary>Manifest PUTs by (repository, tag or digest).</summary>
+    public ConcurrentDictionary<(string, string), int> ManifestPuts { get; } = new();
+
+    /// <summary>Runs before a manifest PUT is answered, with the destination and the reference it goes under.</summary>
+    public Action<ImageReference, string>? OnManifestPut { get; set; }
+
     /// <summary>Declines every mount, as a registry does across projects it will not link.</summary>
     public bool DeclineMounts { get; set; }
 
@@ -91,6 +97,8 @@ internal sealed class RecordingRegistry : IImageDestination
             throw new RegistryException(RegistryErrorKind.ProtocolError, destination.ToString(), "MANIFEST_BLOB_UNKNOWN: " + refusal);
         }
         Events.Enqueue($"manifest {destination.Repository}");
+        ManifestPuts.AddOrUpdate((destination.Repository, reference), 1, (_, n) => n + 1);
+        OnManifestPut?.Invoke(destination, reference);
         return Task.FromResult(true);
     }
 
