@@ -78,11 +78,8 @@ public sealed class ExpandCseArtifactCommand : SourceRegistryCmdlet
 
     protected override void BeginProcessing()
     {
-        // The registry parameters come from the shared base and so bind in every set; an archive file needs none.
-        var misplaced = RegistryOnlyParameters.FirstOrDefault(MyInvocation.BoundParameters.ContainsKey);
-        if (ParameterSetName == PathSet && misplaced != null)
-            ThrowTerminatingError(CmdletErrors.InvalidArgument("RegistryParameterWithPath",
-                $"-{misplaced} is about registries, and -Path expands an archive file: leave -{misplaced} out.", misplaced));
+        if (ParameterSetName == PathSet)
+            RefuseUnusedParameters(RegistryOnlyParameters, "RegistryParameterWithPath", "is about registries, and -Path expands an archive file");
         base.BeginProcessing();
     }
 

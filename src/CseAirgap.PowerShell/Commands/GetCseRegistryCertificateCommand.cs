@@ -37,7 +37,7 @@ public sealed class GetCseRegistryCertificateCommand : AsyncCmdlet
             address = RegistryAddress.Parse(Registry);
             if (!address.UseHttps) throw new FormatException($"'{Registry}' is written http://: a plain-HTTP registry has no certificate.");
         }
-        catch (FormatException e)
+        catch (Exception e) when (e is FormatException || e is CseAirgapException)
         {
             WriteError(CmdletErrors.InvalidArgument(CmdletErrors.InvalidRegistry, e.Message, Registry, e));
             return;

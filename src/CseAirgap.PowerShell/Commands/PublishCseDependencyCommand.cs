@@ -45,11 +45,8 @@ public sealed class PublishCseDependencyCommand : PublishingCmdlet
 
     protected override void BeginProcessing()
     {
-        // The source parameters come from the shared base and so bind in every set; an export holds its sources.
-        var misplaced = SourceParameters.FirstOrDefault(MyInvocation.BoundParameters.ContainsKey);
-        if (ParameterSetName == PathSet && misplaced != null)
-            ThrowTerminatingError(CmdletErrors.InvalidArgument("SourceParameterWithPath",
-                $"-{misplaced} is about source registries, and -Path publishes an export, which holds its images: leave -{misplaced} out.", misplaced));
+        if (ParameterSetName == PathSet)
+            RefuseUnusedParameters(SourceParameters, "SourceParameterWithPath", "is about source registries, and -Path publishes an export, which holds its images");
         base.BeginProcessing();
         if (ChunkedUploadThreshold > 0)
         {

@@ -6,7 +6,6 @@ using CseAirgap.Engine.Failures;
 using CseAirgap.Engine.Images;
 using CseAirgap.Engine.Plugins;
 using CseAirgap.Engine.Registry;
-using CseAirgap.PowerShell.Completion;
 using CseAirgap.PowerShell.Output;
 
 namespace CseAirgap.PowerShell.Commands;
@@ -17,60 +16,49 @@ namespace CseAirgap.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Publish, "CseTanzuPlugin", SupportsShouldProcess = true)]
 [OutputType(typeof(CsePublishResult))]
-public sealed class PublishCseTanzuPluginCommand : PublishingCmdlet
+public sealed class PublishCseTanzuPluginCommand : PublishingCmdlet, IDynamicParameters
 {
-    [Parameter(Mandatory = true, Position = 0)]
-    [ArgumentCompleter(typeof(TkgVersionCompleter))]
-    [ValidateNotNullOrEmpty]
-    public string[] TkgVersion { get; set; } = null!;
+    private readonly TanzuPluginSelection _selection = new();
 
-    [Parameter]
-    [ValidateSet("linux", "windows", "darwin")]
-    public string[]? OperatingSystem { get; set; }
-
-    [Parameter]
-    [ValidateSet("amd64", "arm64")]
-    public string[]? Architecture { get; set; }
+    /// <summary>-TkgVersion, -OperatingSystem and -Architecture (see <see cref="TanzuPluginSelection"/>).</summary>
+    public object GetDynamicParameters() => _selection;
 
     protected override void EndProcessing()
     {
         using var session = new RegistrySession(Settings);
         var sources = CreateSourceAccess(session);
-        if (!TryRun(ct => TanzuPluginPlanning.CreateAsync(sources, TkgVersion, OperatingSystem, Architecture, Settings.Log, ct), string.Join(",", TkgVersion), out TanzuPluginPlan plan))
-            return;
-        using (plan)
+        using var plan = _selection.Plan(this, sources);
+        if (plan == null) return;
+        var prefix = Base.PathPrefix == null ? TanzuPluginPlan.PluginsFolder : Base.PathPrefix + "/" + TanzuPluginPlan.PluginsFolder;
+        var planned = new Dictionary<ImageCopyJob, PluginImage>();
+        foreach (var image in plan.Images)
         {
-            var prefix = Base.PathPrefix == null ? TanzuPluginPlan.PluginsFolder : Base.PathPrefix + "/" + TanzuPluginPlan.PluginsFolder;
-            var planned = new Dictionary<ImageCopyJob, PluginImage>();
-            foreach (var image in plan.Images)
-            {
-                var destination = ImageReference.Parse($"{Base.Host}/{prefix}/{image.Uri}");
-                if (ShouldProcess(destination.ToString(), $"Copy the plug-in {image.Binary.PluginName} {image.Binary.Version} ({image.Binary.OS}/{image.Binary.Architecture})"))
-                    planned.Add(new ImageCopyJob(image.Image, sources.Open(image.Image), destination), image);
-            }
-            var inventoryTarget = $"{Base.Host}/{prefix}/plugin-inventory:latest";
-            if (!ShouldProcess(inventoryTarget, $"Write the plug-in inventory for TKG {string.Join(", ", TkgVersion)}")) return;
-
-            var destinationClient = DestinationClient(session);
-            var landed = new List<PluginImage>();
-            string? inventoryDigest = null;
-            try
-            {
-                Copy(new RegistryDestination(destinationClient), planned.Keys.ToList(), sources.Open, $"Publishing Tanzu CLI plug-ins to {Base}",
-                    landed: o =>
-                    {
-                        if (o.Status != CopyStatus.Failed) lock (landed) landed.Add(planned[o.Job]);
-                    },
-                    // Last: the inventory never lists a plug-in whose image is not there.
-                    then: async ct => inventoryDigest = landed.Count == 0 ? null : await plan.PublishInventoryAsync(destinationClient, Base, landed, ct).ConfigureAwait(false));
-            }
-            catch (CseAirgapException e)
-            {
-                WriteError(CmdletErrors.From(e, inventoryTarget));
-                return;
-            }
-            if (inventoryDigest != null)
-                WriteObject(new CsePublishResult(TanzuPluginPlan.InventoryReference, inventoryTarget, inventoryDigest, CsePublishStatus.Copied, 0, 0, System.TimeSpan.Zero, 0, kind: "Inventory"));
+            var destination = ImageReference.Parse($"{Base.Host}/{prefix}/{image.Uri}");
+            if (ShouldProcess(destination.ToString(), $"Copy the plug-in {image.Binary.PluginName} {image.Binary.Version} ({image.Binary.OS}/{image.Binary.Architecture})"))
+                planned.Add(new ImageCopyJob(image.Image, sources.Open(image.Image), destination), image);
         }
+        var inventoryTarget = $"{Base.Host}/{prefix}/plugin-inventory:latest";
+        if (!ShouldProcess(inventoryTarget, $"Write the plug-in inventory for TKG {string.Join(", ", _selection.TkgVersion)}")) return;
+
+        var destinationClient = DestinationClient(session);
+        var landed = new List<PluginImage>();
+        string? inventoryDigest = null;
+        try
+        {
+            Copy(new RegistryDestination(destinationClient), planned.Keys.ToList(), sources.Open, $"Publishing Tanzu CLI plug-ins to {Base}",
+                landed: o =>
+                {
+                    if (o.Status != CopyStatus.Failed) lock (landed) landed.Add(planned[o.Job]);
+                },
+                // Last: the inventory never lists a plug-in whose image is not there.
+                then: async ct => inventoryDigest = landed.Count == 0 ? null : await plan.PublishInventoryAsync(destinationClient, Base, landed, ct).ConfigureAwait(false));
+        }
+        catch (CseAirgapException e)
+        {
+            WriteError(CmdletErrors.From(e, inventoryTarget));
+            return;
+        }
+        if (inventoryDigest != null)
+            WriteObject(new CsePublishResult(TanzuPluginPlan.InventoryReference, inventoryTarget, inventoryDigest, CsePublishStatus.Copied, 0, 0, System.TimeSpan.Zero, 0, kind: "Inventory"));
     }
 }

@@ -63,6 +63,17 @@ public abstract class RegistryCmdlet : AsyncCmdlet
         }
     }
 
+    /// <summary>
+    /// Refuses, before any work, a base parameter the current parameter set has no use for: parameters declared on a
+    /// base bind in every set of a cmdlet, so a set they mean nothing in says so by name rather than ignoring them.
+    /// </summary>
+    protected void RefuseUnusedParameters(IEnumerable<string> names, string errorId, string why)
+    {
+        foreach (var name in names)
+            if (MyInvocation.BoundParameters.ContainsKey(name))
+                ThrowTerminatingError(CmdletErrors.InvalidArgument(errorId, $"-{name} {why}: leave -{name} out.", name));
+    }
+
     /// <summary>A -Registry value as an address, or the command's terminating InvalidRegistry error.</summary>
     protected RegistryAddress ParseRegistry(string text)
     {
@@ -70,8 +81,9 @@ public abstract class RegistryCmdlet : AsyncCmdlet
         {
             return RegistryAddress.Parse(text);
         }
-        catch (FormatException e)
+        catch (Exception e) when (e is FormatException || e is CseAirgapException)
         {
+            // FormatException today; an engine InvalidRegistry failure once the engine raises its own: one ID either way.
             ThrowTerminatingError(CmdletErrors.InvalidArgument(CmdletErrors.InvalidRegistry, e.Message, text, e));
             throw; // not reached: ThrowTerminatingError throws
         }
