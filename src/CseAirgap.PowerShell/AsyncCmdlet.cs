@@ -57,6 +57,14 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>As <see cref="TryRun{T}"/>, for work without a result.</summary>
+    protected internal bool TryRun(Func<CancellationToken, Task> work, object target) =>
+        TryRun(async ct =>
+        {
+            await work(ct).ConfigureAwait(false);
+            return true;
+        }, target, out _);
+
     /// <summary>From any thread: an action for the pipeline thread (WriteObject, WriteError, ...).</summary>
     protected internal void Post(Action action) => _queue.Post(action);
 

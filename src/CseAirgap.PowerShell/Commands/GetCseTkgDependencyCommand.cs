@@ -66,14 +66,10 @@ public sealed class GetCseTkgDependencyCommand : SourceRegistryCmdlet
         {
             var line = 0;
             // Each image is written as soon as the resolver knows it, on the pipeline thread.
-            TryRun(async ct =>
-            {
-                await resolver.ResolveAsync(version, SourceRepository, KubernetesVersion,
-                    found => Post(() => Emit(found, ++line)),
-                    problem => Post(() => WriteError(CmdletErrors.From(problem, problem.Target))),
-                    ct).ConfigureAwait(false);
-                return true;
-            }, version, out _);
+            TryRun(ct => resolver.ResolveAsync(version, SourceRepository, KubernetesVersion,
+                found => Post(() => Emit(found, ++line)),
+                problem => Post(() => WriteError(CmdletErrors.From(problem, problem.Target))),
+                ct), version);
         }
     }
 
