@@ -38,6 +38,33 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
             return true;
         }, progress);
 
+    /// <summary>
+    /// As <see cref="Run{T}"/>, for work that fails as a whole about one <paramref name="target"/>: a failure the engine
+    /// explains is written as that one error and false returned; anything else still ends the command.
+    /// </summary>
+    protected internal bool TryRun<T>(Func<CancellationToken, Task<T>> work, object target, out T result, Func<ProgressRecord>? progress = null)
+    {
+        try
+        {
+            result = Run(work, progress);
+            return true;
+        }
+        catch (Exception e) when (CmdletErrors.IsExplained(e))
+        {
+            WriteError(CmdletErrors.From(e, target));
+            result = default!;
+            return false;
+        }
+    }
+
+    /// <summary>As <see cref="TryRun{T}"/>, for work without a result.</summary>
+    protected internal bool TryRun(Func<CancellationToken, Task> work, object target) =>
+        TryRun(async ct =>
+        {
+            await work(ct).ConfigureAwait(false);
+            return true;
+        }, target, out _);
+
     /// <summary>From any thread: an action for the pipeline thread (WriteObject, WriteError, ...).</summary>
     protected internal void Post(Action action) => _queue.Post(action);
 

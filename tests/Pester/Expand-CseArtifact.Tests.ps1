@@ -531,6 +531,17 @@ Describe 'Expand-CseArtifact' {
             $artifact.Root | Should -Be (Join-Path $Work 'getting-started-airgapped-v0.1.4')
         }
 
+        It 'takes the source account as -SourceCredential, and as -Credential, its name before' {
+            $command = Get-Command Expand-CseArtifact
+            $command.Parameters['SourceCredential'].Aliases | Should -Contain 'Credential'
+            $command.Parameters.ContainsKey('Credential') | Should -BeFalse -Because 'Expand has no destination registry: -Credential is only the alias'
+        }
+
+        It 'refuses registry parameters with -Path, which reads an archive file' {
+            { Expand-CseArtifact -Path (Join-Path $Work 'none.tar') -SourceMirror 'mirror.corp.local' -WhatIf -ErrorAction Stop } |
+                Should -Throw -ErrorId 'RegistryParameterWithPath,CseAirgap.PowerShell.Commands.ExpandCseArtifactCommand'
+        }
+
         It 'writes nothing with -WhatIf' {
             $destination = Join-Path $Work 'whatif'
             Expand-CseArtifact -Reference $Fixture.Reference -Destination $destination -SourceMirror $Mirror -CaCertificate $Ca -WhatIf | Should -BeNullOrEmpty

@@ -63,6 +63,41 @@ Describe 'Get-CseDependency' {
         $problems[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
     }
 
+    Context 'An export that is damaged or hostile' {
+        BeforeAll {
+            function New-TestExport([string] $Name) {
+                # An OCI layout folder the test writes: index.json entries given as (name, digest) pairs.
+                $folder = Join-Path (New-TestFolder 'export') 'export'
+                New-Item -ItemType Directory -Force (Join-Path $folder 'blobs/sha256') | Out-Null
+                [IO.File]::WriteAllText((Join-Path $folder 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}')
+                $entries = foreach ($pair in $args) {
+                    '{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"' + $pair[1] + '","size":10,"annotations":{"io.containerd.image.name":"' + $pair[0] + '"}}'
+                }
+                [IO.File]::WriteAllText((Join-Path $folder 'index.json'), '{"schemaVersion":2,"manifests":[' + ($entries -join ',') + ']}')
+                $folder
+            }
+        }
+
+        It 'reports an export whose index.json names sha256:../../x as InvalidDigest, and still reads the next path' {
+            $hostile = New-TestExport 'hostile' @('example.test/app:v1', 'sha256:../../../../dev/zero')
+            $good = New-DependencyFile "registry.k8s.io/pause:3.9`n"
+            $d = @(Get-CseDependency -Path $hostile, $good -ErrorVariable problems -ErrorAction SilentlyContinue)
+            $problems.Count | Should -Be 1
+            $problems[0].FullyQualifiedErrorId | Should -Be 'InvalidDigest,CseAirgap.PowerShell.Commands.GetCseDependencyCommand'
+            $problems[0].TargetObject | Should -Be $hostile
+            $d.Reference | Should -Be 'registry.k8s.io/pause:3.9'
+        }
+
+        It 'reports a name in index.json that is not a reference, instead of skipping it in silence' {
+            $folder = New-TestExport 'bad-name' @('example.test/App Bad:v1', "sha256:$('a' * 64)") @('example.test/good:v1', "sha256:$('b' * 64)")
+            $d = @(Get-CseDependency -Path $folder -ErrorVariable problems -ErrorAction SilentlyContinue)
+            $d.Reference | Should -Be 'example.test/good:v1'
+            $problems.Count | Should -Be 1
+            $problems[0].FullyQualifiedErrorId | Should -Be 'InvalidReference,CseAirgap.PowerShell.Commands.GetCseDependencyCommand'
+            $problems[0].TargetObject | Should -Be 'example.test/App Bad:v1'
+        }
+    }
+
     It 'makes dependencies from references typed by hand' {
         $d = Get-CseDependency -Reference 'projects.registry.vmware.com/tkg/pause:3.9', 'registry.k8s.io/sig-storage/csi-attacher:v3.2.1'
         $d.Group | Should -Be @('tkg', 'other')

@@ -403,6 +403,11 @@ Describe 'Publish-CseDependency' {
                 Should -Throw -ErrorId 'InvalidRegistry,CseAirgap.PowerShell.Commands.PublishCseDependencyCommand'
         }
 
+        It 'refuses source parameters with -Path, which publishes an export that holds its sources' {
+            { Publish-CseDependency -Path (New-TestFolder 'export') -Registry 'harbor.corp.local' -SourceMirror 'mirror.corp.local' -ErrorAction Stop } |
+                Should -Throw -ErrorId 'SourceParameterWithPath,CseAirgap.PowerShell.Commands.PublishCseDependencyCommand'
+        }
+
         It 'rejects a malformed reference by name, and copies nothing for it' {
             $target = Assert-CseTestService 'http'
             $good = Get-TestFixture -Like '*/tkg/kube-rbac-proxy:*'

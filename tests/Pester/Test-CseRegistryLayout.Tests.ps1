@@ -100,6 +100,19 @@ Describe 'Test-CseRegistryLayout' {
         $results[0].Detail | Should -Match 'registry.does-not-exist.invalid'
     }
 
+    It 'refuses a -Registry it cannot use as InvalidRegistry, the ID every cmdlet gives it' {
+        { Test-CseRegistryLayout -Registry 'ftp://harbor.corp.local' -ErrorAction Stop } |
+            Should -Throw -ErrorId 'InvalidRegistry,CseAirgap.PowerShell.Commands.TestCseRegistryLayoutCommand'
+        { Test-CsePrerequisite -Registry 'ftp://harbor.corp.local' -ErrorAction Stop } |
+            Should -Throw -ErrorId 'InvalidRegistry,CseAirgap.PowerShell.Commands.TestCsePrerequisiteCommand'
+    }
+
+    It 'refuses a CA file that does not exist before any request, as InvalidRegistrySettings' {
+        $missing = Join-Path (New-TestFolder 'ca') 'missing.pem'
+        { Test-CseRegistryLayout -Registry 'harbor.corp.local' -CaCertificate $missing -ErrorAction Stop } |
+            Should -Throw -ErrorId 'InvalidRegistrySettings,CseAirgap.PowerShell.Commands.TestCseRegistryLayoutCommand'
+    }
+
     It 'shows results grouped by status, failures first, each group with its count' {
         $target = Assert-CseTestService 'token'
         $base = New-PublishedBase $target -Skip '*/tkg/*'

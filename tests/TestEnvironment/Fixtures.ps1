@@ -562,16 +562,17 @@ function Publish-CseTestFileImage {
     .SYNOPSIS
         Builds an image whose one layer holds -Files (path to string or byte[]) with GNU tar and gzip, and pushes it
         with skopeo to -Registry at -Path (repository:tag). For tests that need an image of their own (a hostile
-        inventory, for example). Returns the manifest digest.
+        inventory, for example). -Labels go into the config (dev.carvel.imgpkg.bundle makes it an imgpkg bundle). Returns
+        the manifest digest.
     #>
-    param([Parameter(Mandatory)] $Registry, [Parameter(Mandatory)][string] $Path, [Parameter(Mandatory)][hashtable] $Files)
+    param([Parameter(Mandatory)] $Registry, [Parameter(Mandatory)][string] $Path, [Parameter(Mandatory)][hashtable] $Files, [hashtable] $Labels = @{})
     $environment = Get-CseTestEnvironment
     $store = Join-Path $environment.Root "fixtures/test-blobs-$([Guid]::NewGuid().ToString('N').Substring(0, 8))"
     New-Item -ItemType Directory -Force $store | Out-Null
     try {
         $spec = @{}
         foreach ($name in $Files.Keys) { $spec[$name] = @{ Content = $Files[$name] } }
-        $image = New-FixtureImage -Store $store -Format Oci -Layers @(New-FixtureLayer -Store $store -Files $spec)
+        $image = New-FixtureImage -Store $store -Format Oci -Layers @(New-FixtureLayer -Store $store -Files $spec) -Labels $Labels
         $folder = New-CseTestDirImage -Store $store -Image $image -Folder (Join-Path $store 'dir')
         Invoke-CseTestSkopeo copy --preserve-digests --quiet @(Get-CseTestSkopeoArgs -Registry $Registry -Side dest -Credential -Environment $environment) `
             "dir:$folder" "docker://$($Registry.Host)/$Path" | Out-Null

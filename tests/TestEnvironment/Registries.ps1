@@ -152,7 +152,7 @@ function Start-CseTestHostileRegistry {
         OtherUrl (another origin). Get-CseTestHostileLog returns what both received.
     #>
     param([Parameter(Mandatory)] $Registry,
-        [Parameter(Mandatory)][ValidateSet('redirect', 'lying-link', 'self-link', 'lying-location', 'http-realm', 'stall', 'upload-stall', '503-forever', '429-storm', 'huge-manifest',
+        [Parameter(Mandatory)][ValidateSet('plain', 'redirect', 'lying-link', 'self-link', 'lying-location', 'http-realm', 'stall', 'upload-stall', '503-forever', '429-storm', 'huge-manifest',
             'huge-list', 'escape-body', 'sha512-child', 'fan-out', 'hostile-lock')][string] $Mode,
         [int] $Seed = 1, [double] $StormSeconds = 20, [int] $Count = [int]::MaxValue, [switch] $Tls, [switch] $NoAuth, [long] $ManifestBytes = 0, [switch] $DeclareLength,
         # huge-list: the size of each page; sha512-child: the tag whose manifest is served in place of the child;

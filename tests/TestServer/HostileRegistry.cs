@@ -12,6 +12,7 @@ namespace CseAirgap.TestServer;
 /// whether it carried Authorization, status, body bytes sent) and served as JSON at GET /__log on either port.
 /// The main port asks for Basic credentials (any are accepted) unless --auth none.
 /// Modes (fan-out and hostile-lock serve documents of their own: see HostileTrees):
+///   plain           nothing more than the Basic challenge: a registry (or an attacker's host) that asks for credentials
 ///   redirect        blob GETs answer 307 to the other origin, which serves the blob but refuses any Authorization (400, as S3 does)
 ///   lying-link      _catalog and tags/list pages carry a Link to the other origin (which answers an empty page)
 ///   self-link       _catalog and tags/list: the first page links to a second, the second back to the first

@@ -8,6 +8,7 @@ using CseAirgap.Engine.Archive;
 using CseAirgap.Engine.Artifact;
 using CseAirgap.Engine.Docker;
 using CseAirgap.Engine.Failures;
+using CseAirgap.Engine.Images;
 using CseAirgap.Engine.Registry;
 using CseAirgap.PowerShell.Output;
 
@@ -25,11 +26,12 @@ public enum CseExpandEngine
 /// </summary>
 [Cmdlet(VerbsData.Expand, "CseArtifact", DefaultParameterSetName = ImageSet, SupportsShouldProcess = true)]
 [OutputType(typeof(CseArtifact))]
-public sealed class ExpandCseArtifactCommand : AsyncCmdlet, ITransportParameters
+public sealed class ExpandCseArtifactCommand : SourceRegistryCmdlet
 {
     private const string ImageSet = "Image";
     private const string ReferenceSet = "Reference";
     private const string PathSet = "Path";
+    private const int ProgressId = 2;
 
     [Parameter(ParameterSetName = ImageSet, Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [ValidateNotNull]
@@ -62,35 +64,11 @@ public sealed class ExpandCseArtifactCommand : AsyncCmdlet, ITransportParameters
     [ValidateNotNullOrEmpty]
     public string Platform { get; set; } = PlatformSelector.Default;
 
-    [Parameter(ParameterSetName = ImageSet)]
-    [Parameter(ParameterSetName = ReferenceSet)]
-    public object? SourceMirror { get; set; }
-
-    [Parameter(ParameterSetName = ImageSet)]
-    [Parameter(ParameterSetName = ReferenceSet)]
+    /// <summary>The account for the registry or mirror the image is read from; -Credential, its name before, still binds.</summary>
+    [Parameter]
     [Credential]
-    public PSCredential? Credential { get; set; }
-
-    [Parameter(ParameterSetName = ImageSet)]
-    [Parameter(ParameterSetName = ReferenceSet)]
-    [ValidateNotNullOrEmpty]
-    public string[]? CaCertificate { get; set; }
-
-    [Parameter(ParameterSetName = ImageSet)]
-    [Parameter(ParameterSetName = ReferenceSet)]
-    public SwitchParameter SkipCertificateCheck { get; set; }
-
-    /// <summary>How long one request may keep being told to wait (429, 503 with Retry-After) before it fails.</summary>
-    [Parameter(ParameterSetName = ImageSet)]
-    [Parameter(ParameterSetName = ReferenceSet)]
-    [ValidateRange(1, 86400)]
-    public int RetryBudgetSec { get; set; } = 300;
-
-    /// <summary>The longest silence of a registry: for an answer to begin, and between the bytes of a body.</summary>
-    [Parameter(ParameterSetName = ImageSet)]
-    [Parameter(ParameterSetName = ReferenceSet)]
-    [ValidateRange(1, 3600)]
-    public int StallTimeoutSec { get; set; } = 60;
+    [Alias("Credential")]
+    public override PSCredential? SourceCredential { get; set; }
 
     /// <summary>Replace a destination that is not empty.</summary>
     [Parameter]
@@ -106,26 +84,38 @@ public sealed class ExpandCseArtifactCommand : AsyncCmdlet, ITransportParameters
     [ValidateRange(1L, long.MaxValue)]
     public long MaxEntryCount { get; set; } = ExpansionLimits.DefaultMaxEntries;
 
+    protected override bool UsesRegistries => ParameterSetName != PathSet;
+
+    protected override void BeginProcessing()
+    {
+        if (ParameterSetName == PathSet)
+            RefuseUnusedParameters(RegistryOnlyParameters, "RegistryParameterWithPath", "is about registries, and -Path expands an archive file");
+        base.BeginProcessing();
+    }
+
+    private static readonly string[] RegistryOnlyParameters =
+        { nameof(SourceMirror), nameof(SourceCredential), nameof(CaCertificate), nameof(SkipCertificateCheck), nameof(RetryBudgetSec), nameof(StallTimeoutSec) };
+
     protected override void ProcessRecord()
     {
         var label = ParameterSetName == PathSet ? Path : ParameterSetName == ImageSet ? Image.Reference : Reference;
         ImageReference? reference = null;
         if (ParameterSetName != PathSet && !ImageReference.TryParse(label, out reference, out var error))
         {
-            WriteError(new ErrorRecord(new PSArgumentException(error), "InvalidReference", ErrorCategory.InvalidArgument, label));
+            WriteError(CmdletErrors.InvalidArgument("InvalidReference", error!, label));
             return;
         }
 
         var destination = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Destination ?? DefaultFolderName(reference, label));
         if (Directory.Exists(destination) && Directory.EnumerateFileSystemEntries(destination).Any() && !Force)
         {
-            WriteError(new ErrorRecord(new IOException($"The destination '{destination}' is not empty. Pass -Force to replace its contents, or -Destination to choose another folder."),
+            WriteError(CmdletErrors.Refused(new IOException($"The destination '{destination}' is not empty. Pass -Force to replace its contents, or -Destination to choose another folder."),
                 "DestinationNotEmpty", ErrorCategory.ResourceExists, destination));
             return;
         }
         if (File.Exists(destination))
         {
-            WriteError(new ErrorRecord(new IOException($"The destination '{destination}' is a file. Give a folder with -Destination."),
+            WriteError(CmdletErrors.Refused(new IOException($"The destination '{destination}' is a file. Give a folder with -Destination."),
                 "DestinationIsFile", ErrorCategory.InvalidArgument, destination));
             return;
         }
@@ -134,7 +124,7 @@ public sealed class ExpandCseArtifactCommand : AsyncCmdlet, ITransportParameters
         var activity = $"Expanding {label}";
         try
         {
-            var (work, engineName, session) = Start(reference, destination, VerboseSink, activity);
+            var (work, engineName, session) = Start(reference, destination, activity);
             ExpandedImage expanded;
             using (session)
             {
@@ -144,48 +134,59 @@ public sealed class ExpandCseArtifactCommand : AsyncCmdlet, ITransportParameters
                 WriteWarning($"{expanded.SkippedLinks} symbolic links were not created: this platform (Windows PowerShell) cannot. The artifact files are all there.");
             WriteObject(ToArtifact(expanded, label, engineName));
         }
-        catch (Exception e) when (e is CseAirgapException || e is InvalidDataException || e is FormatException || e is IOException || e is UnauthorizedAccessException)
+        catch (Exception e) when (CmdletErrors.IsExplained(e))
         {
-            WriteError(ToErrorRecord(e, label));
+            WriteError(CmdletErrors.From(e, label));
+        }
+        catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+        {
+            // The destination's file system refused a write (full, read-only, no rights).
+            WriteError(CmdletErrors.Refused(e, "ExpandFailed", ErrorCategory.WriteError, label));
         }
         finally
         {
-            WriteProgress(new ProgressRecord(2, activity, "Done") { RecordType = ProgressRecordType.Completed });
+            WriteProgress(new ProgressRecord(ProgressId, activity, "Done") { RecordType = ProgressRecordType.Completed });
         }
     }
 
-    /// <summary>The expansion to run (not started yet), by engine.</summary>
-    private (Func<CancellationToken, Task<ExpandedImage>> Work, string Engine, IDisposable? Session) Start(ImageReference? reference, string destination, Action<string> log, string activity)
+    /// <summary>The expansion to run (not started yet), by engine; every engine reports progress as one status line.</summary>
+    private (Func<CancellationToken, Task<ExpandedImage>> Work, string Engine, IDisposable? Session) Start(ImageReference? reference, string destination, string activity)
     {
+        Action<string> status = text => Post(() => WriteProgress(new ProgressRecord(ProgressId, activity, text)));
+        var log = VerboseSink;
         if (ParameterSetName == PathSet)
         {
             var file = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
             return (ct => Task.Run(() => new ImageArchiveExpander(log, Limits).Expand(file, Platform, destination), ct), "Archive", null);
         }
 
-        var mirrors = RegistryParameters.Mirrors(SourceMirror);
-        var (address, fetch) = mirrors.Resolve(reference!);
+        var session = new RegistrySession(Settings);
+        var sources = CreateSourceAccess(session);
+        sources.Name(reference!);
+        var (address, fetch) = Mirrors.Resolve(reference!);
         if (Engine == CseExpandEngine.Docker)
         {
+            session.Dispose();
             var exporter = new DockerImageExporter(DockerEndpoint.Resolve(DockerHost), log, Limits);
-            var credential = RegistryParameters.CredentialFor(Credential, address.Host);
-            return (ct => exporter.ExpandAsync(fetch, credential, destination,
-                status => Post(() => WriteProgress(new ProgressRecord(2, activity, status))), ct), "Docker", null);
+            var credential = sources.CredentialFor(address.Host);
+            return (ct => exporter.ExpandAsync(fetch, credential, destination, status, ct), "Docker", null);
         }
 
-        var session = new RegistrySession(RegistryParameters.SessionOptions(this, CaCertificate, SkipCertificateCheck, log));
-        var client = session.For(address, RegistryParameters.CredentialFor(Credential, address.Host));
+        var source = (RegistryImageSource)sources.Open(reference!);
+        var expander = new RegistryImageExpander(source.Client, log, Limits);
+        return (ct => expander.ExpandAsync(fetch, Platform, destination, BytesRead(status), ct), "Registry", session);
+    }
+
+    /// <summary>A byte counter that reports one status line per 4 MB read, not one per read.</summary>
+    private static Action<long> BytesRead(Action<string> status)
+    {
         long bytes = 0;
-        var expander = new RegistryImageExpander(client, log, Limits);
-        return (ct => expander.ExpandAsync(fetch, Platform, destination, n =>
+        return n =>
         {
-            // A progress line per 4 MB, not per read.
             var before = bytes >> 22;
             bytes += n;
-            if (bytes >> 22 == before) return;
-            var text = $"{bytes / 1048576.0:0.0} MB read";
-            Post(() => WriteProgress(new ProgressRecord(2, activity, text)));
-        }, ct), "Registry", session);
+            if (bytes >> 22 != before) status($"{bytes / 1048576.0:0.0} MB read");
+        };
     }
 
     private ExpansionLimits Limits => new(MaxExpandedBytes, MaxEntryCount);
@@ -204,12 +205,4 @@ public sealed class ExpandCseArtifactCommand : AsyncCmdlet, ITransportParameters
         var name = reference.Repository.Split('/').Last();
         return name + "-" + (reference.Tag ?? reference.Digest!.Substring(7, 12));
     }
-
-    private static ErrorRecord ToErrorRecord(Exception e, string target) => e switch
-    {
-        UnsafeEntryException u => new ErrorRecord(u, "UnsafeArchiveEntry", ErrorCategory.SecurityError, u.Entry),
-        CseAirgapException or FormatException or DigestMismatchException => RegistryErrors.ToErrorRecord(e, target),
-        InvalidDataException => new ErrorRecord(e, "InvalidArchive", ErrorCategory.InvalidData, target),
-        _ => new ErrorRecord(e, "ExpandFailed", ErrorCategory.WriteError, target),
-    };
 }

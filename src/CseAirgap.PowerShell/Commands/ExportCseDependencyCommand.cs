@@ -1,11 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Management.Automation;
-using System.Threading;
-using System.Threading.Tasks;
 using CseAirgap.Engine.Copy;
-using CseAirgap.Engine.Images;
 using CseAirgap.Engine.Export;
 using CseAirgap.Engine.Failures;
 using CseAirgap.Engine.Registry;
@@ -19,9 +17,10 @@ namespace CseAirgap.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Export, "CseDependency", SupportsShouldProcess = true)]
 [OutputType(typeof(CsePublishResult))]
-public sealed class ExportCseDependencyCommand : SourceRegistryCmdlet
+public sealed class ExportCseDependencyCommand : CopyCmdlet
 {
-    private readonly List<CseDependency> _pending = new();
+    private readonly List<ImageReference> _pending = new();
+
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [ValidateNotNull]
     [DependencyTransformation]
@@ -32,67 +31,55 @@ public sealed class ExportCseDependencyCommand : SourceRegistryCmdlet
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = null!;
 
-    [Parameter]
-    [ValidateRange(1, 64)]
-    public int ThrottleLimit { get; set; } = 8;
-
     /// <summary>For a .tar: split it into numbered parts of at most this many bytes (4GB - 1 for FAT32, say).</summary>
     [Parameter]
     [ValidateRange(1048576, long.MaxValue)]
     public long MaxPartSize { get; set; }
 
+    private string Target => SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
+
+    private bool AsTar => Target.EndsWith(".tar", StringComparison.OrdinalIgnoreCase);
+
+    protected override void BeginProcessing()
+    {
+        if (MaxPartSize > 0 && !AsTar)
+            ThrowTerminatingError(CmdletErrors.InvalidArgument("MaxPartSizeNeedsTar", "-MaxPartSize splits a .tar export: give a -Path that ends in .tar.", Path));
+        base.BeginProcessing();
+    }
+
     protected override void ProcessRecord()
     {
-        var target = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
         foreach (var d in Dependency)
-            if (ShouldProcess($"{target}:{d.Reference}", $"Export {d.Reference}")) _pending.Add(d);
+            if (ShouldProcess($"{Target}:{d.Reference}", $"Export {d.Reference}")) _pending.Add(d.ToImageReference());
     }
 
     protected override void EndProcessing()
     {
         if (_pending.Count == 0) return;
-        var path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
-        var asTar = path.EndsWith(".tar", StringComparison.OrdinalIgnoreCase);
-        if (MaxPartSize > 0 && !asTar)
-            ThrowTerminatingError(new ErrorRecord(new PSArgumentException("-MaxPartSize splits a .tar export: give a -Path that ends in .tar."), "MaxPartSizeNeedsTar", ErrorCategory.InvalidArgument, Path));
-
-        var (options, mirrors) = RegistryParameters.Create(this, VerboseSink, CaCertificate, SkipCertificateCheck, SourceMirror);
-
-        using var session = new RegistrySession(options);
-        var open = RegistryParameters.SourceOpener(session, mirrors, SourceCredential);
-        var jobs = new List<ImageCopyJob>();
-        foreach (var dependency in _pending)
-        {
-            var source = dependency.ToImageReference();
-            jobs.Add(new ImageCopyJob(source, open(source), source));
-        }
+        var path = Target;
+        using var session = new RegistrySession(Settings);
+        var sources = CreateSourceAccess(session);
+        foreach (var source in _pending) sources.Name(source);
+        var jobs = _pending.Select(source => new ImageCopyJob(source, sources.Open(source), source)).ToList();
 
         LayoutDestination target;
         try
         {
-            target = asTar ? new TarExportTarget(path, MaxPartSize) : new FolderExportTarget(path, options.Log);
+            target = AsTar ? new TarExportTarget(path, MaxPartSize) : new FolderExportTarget(path, Settings.Log);
         }
         catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
         {
-            ThrowTerminatingError(new ErrorRecord(e, "ExportPathUnusable", ErrorCategory.WriteError, path));
+            // The file system refused the path itself (no such drive, no rights): nothing was written.
+            ThrowTerminatingError(CmdletErrors.Refused(e, "ExportPathUnusable", ErrorCategory.WriteError, path));
             return;
         }
         catch (CseAirgapException e)
         {
             // The folder holds an export whose index.json is damaged or hostile.
-            ThrowTerminatingError(RegistryErrors.ToErrorRecord(e, path));
+            ThrowTerminatingError(CmdletErrors.From(e, path));
             return;
         }
         using (target)
-        {
-            var exporter = new ImageCopier(target, options.Retry, options.Log, open);
-            var progress = new CopyProgress(jobs.Count);
-            var activity = $"Exporting to {path}";
-            Run(ct => exporter.RunAsync(jobs, ThrottleLimit, progress, o => Post(() => PublishResults.Write(this, o, $"{path}:{o.Job.Source}")), ct),
-                () => new ProgressRecord(3, activity,
-                    $"{progress.ImagesDone} of {progress.TotalImages} images; {progress.BytesCopied / 1048576.0:0.0} MB written, {progress.BytesReused / 1048576.0:0.0} MB already there")
-                { PercentComplete = Math.Min(100, 100 * progress.ImagesDone / Math.Max(1, progress.TotalImages)) });
-        }
+            Copy(target, jobs, sources.Open, $"Exporting to {path}", o => $"{path}:{o.Job.Source}");
     }
-
 }

@@ -31,9 +31,7 @@ public sealed class GetCseAirgapImageCommand : PSCmdlet
                 continue;
             }
             var known = string.Join(", ", AirgapImageCatalog.KnownVersions.Select(v => v.EndsWith(".0") ? $"{v.Substring(0, v.Length - 2)} ({v})" : v));
-            WriteError(new ErrorRecord(
-                new PSArgumentException($"CSE version '{version}' is not one this module knows. Known versions: {known}."),
-                "UnknownCseVersion", ErrorCategory.InvalidArgument, version));
+            WriteError(CmdletErrors.InvalidArgument("UnknownCseVersion", $"CSE version '{version}' is not one this module knows. Known versions: {known}.", version));
         }
     }
 

@@ -2,6 +2,7 @@ using System.IO;
 using System.Management.Automation;
 using CseAirgap.Engine.Dependencies;
 using CseAirgap.Engine.Export;
+using CseAirgap.Engine.Failures;
 using CseAirgap.Engine.Registry;
 using CseAirgap.PowerShell.Output;
 
@@ -37,7 +38,7 @@ public sealed class GetCseDependencyCommand : PSCmdlet
                 if (ImageReference.TryParse(text, out var reference, out var error))
                     WriteObject(new CseDependency(new DependencyLine(reference!, true, null, 0)));
                 else
-                    WriteError(new ErrorRecord(new PSArgumentException(error), "InvalidReference", ErrorCategory.InvalidArgument, text));
+                    WriteError(CmdletErrors.InvalidArgument("InvalidReference", error!, text));
             }
             return;
         }
@@ -53,7 +54,7 @@ public sealed class GetCseDependencyCommand : PSCmdlet
             if (Directory.Exists(file)) file = System.IO.Path.Combine(file, "dependencies.txt");
             if (!File.Exists(file))
             {
-                WriteError(new ErrorRecord(new FileNotFoundException($"The dependencies file '{file}' does not exist. Give the path of a dependencies.txt, or the folder that holds one.", file),
+                WriteError(CmdletErrors.Refused(new FileNotFoundException($"The dependencies file '{file}' does not exist. Give the path of a dependencies.txt, or the folder that holds one.", file),
                     "DependencyFileNotFound", ErrorCategory.ObjectNotFound, given));
                 continue;
             }
@@ -62,7 +63,7 @@ public sealed class GetCseDependencyCommand : PSCmdlet
                 {
                     if (line.Enabled || IncludeDisabled) WriteObject(new CseDependency(line));
                 },
-                bad => WriteError(new ErrorRecord(
+                bad => WriteError(CmdletErrors.Refused(
                     new PSArgumentException($"{bad.File}, line {bad.Line}: {bad.Message}. Fix the line, or disable it with '#'."),
                     "InvalidDependencyLine", ErrorCategory.ParserError, $"{bad.File}:{bad.Line}")));
         }
@@ -78,13 +79,17 @@ public sealed class GetCseDependencyCommand : PSCmdlet
             foreach (var image in reader.Images)
             {
                 line++;
-                if (ImageReference.TryParse(image.Reference, out var reference, out _))
+                if (ImageReference.TryParse(image.Reference, out var reference, out var error))
                     WriteObject(new CseDependency(new DependencyLine(reference!, true, file, line)));
+                else
+                    // A damaged or hostile index.json: said, as Publish-CseDependency -Path says it, not skipped in silence.
+                    WriteError(CmdletErrors.InvalidArgument("InvalidReference", $"{file} names an image '{image.Reference}' that is not a reference: {error}", image.Reference));
             }
         }
-        catch (RegistryException e)
+        catch (CseAirgapException e)
         {
-            WriteError(RegistryErrors.ToErrorRecord(e, given));
+            // Any refusal of the export (ExportIncomplete, InvalidDigest, ContentTooLarge, ...), not only a registry's.
+            WriteError(CmdletErrors.From(e, given));
         }
     }
 }

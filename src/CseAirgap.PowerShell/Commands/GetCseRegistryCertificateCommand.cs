@@ -4,12 +4,17 @@ using System.Management.Automation;
 using System.Security.Cryptography.X509Certificates;
 using System.Threading;
 using System.Threading.Tasks;
+using CseAirgap.Engine.Failures;
 using CseAirgap.Engine.Registry;
 using CseAirgap.Engine.Tls;
 
 namespace CseAirgap.PowerShell.Commands;
 
 /// <summary>The TLS chain a registry presents, leaf first, with whether it is self-signed and trusted here; -AsPem for CSE's settings.</summary>
+/// <remarks>
+/// Not a <see cref="RegistryCmdlet"/>: it makes no registry request and trusts nothing (it shows what is presented), so
+/// CA, skip-check and transport settings have no meaning here; its -Registry takes pipeline input, one per record.
+/// </remarks>
 [Cmdlet(VerbsCommon.Get, "CseRegistryCertificate")]
 [OutputType(typeof(X509Certificate2), typeof(string))]
 public sealed class GetCseRegistryCertificateCommand : AsyncCmdlet
@@ -32,9 +37,9 @@ public sealed class GetCseRegistryCertificateCommand : AsyncCmdlet
             address = RegistryAddress.Parse(Registry);
             if (!address.UseHttps) throw new FormatException($"'{Registry}' is written http://: a plain-HTTP registry has no certificate.");
         }
-        catch (FormatException e)
+        catch (Exception e) when (e is FormatException || e is CseAirgapException)
         {
-            WriteError(new ErrorRecord(new PSArgumentException(e.Message, e), "InvalidRegistry", ErrorCategory.InvalidArgument, Registry));
+            WriteError(CmdletErrors.InvalidArgument(CmdletErrors.InvalidRegistry, e.Message, Registry, e));
             return;
         }
         var colon = address.Host.LastIndexOf(':');
@@ -46,9 +51,9 @@ public sealed class GetCseRegistryCertificateCommand : AsyncCmdlet
         {
             probe = Run(ct => TlsProbe.ProbeAsync(host, port, null, TimeSpan.FromSeconds(15), ct));
         }
-        catch (RegistryException e)
+        catch (CseAirgapException e)
         {
-            WriteError(RegistryErrors.ToErrorRecord(e, Registry));
+            WriteError(CmdletErrors.From(e, Registry));
             return;
         }
 

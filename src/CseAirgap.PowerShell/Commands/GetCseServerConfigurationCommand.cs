@@ -28,7 +28,7 @@ public sealed class GetCseServerConfigurationCommand : CseServerCmdlet
         }
         catch (CseAirgapException e)
         {
-            WriteError(RegistryErrors.ToErrorRecord(e, Server));
+            WriteError(CmdletErrors.From(e, Server));
         }
         finally
         {

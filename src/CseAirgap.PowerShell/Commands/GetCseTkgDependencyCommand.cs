@@ -39,40 +39,37 @@ public sealed class GetCseTkgDependencyCommand : SourceRegistryCmdlet
     // Several TKG versions share many images: each reference comes out once, across pipeline input too.
     private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
 
+    private ImageReference _sourceRepository = null!;
+
     protected override void BeginProcessing()
     {
-        if (!ImageReference.TryParse(SourceRepository.TrimEnd('/') + "/tkg-bom:v0", out _, out var error))
-            ThrowTerminatingError(new ErrorRecord(new PSArgumentException(
-                $"-SourceRepository '{SourceRepository}' is not a repository such as projects.registry.vmware.com/tkg (host/path, no scheme): {error}"),
-                "InvalidSourceRepository", ErrorCategory.InvalidArgument, SourceRepository));
+        if (!ImageReference.TryParse(SourceRepository.TrimEnd('/') + "/tkg-bom:v0", out var bom, out var error))
+            ThrowTerminatingError(CmdletErrors.InvalidArgument("InvalidSourceRepository",
+                $"-SourceRepository '{SourceRepository}' is not a repository such as projects.registry.vmware.com/tkg (host/path, no scheme): {error}", SourceRepository));
+        _sourceRepository = bom!;
+        base.BeginProcessing();
     }
 
     protected override void ProcessRecord()
     {
-        var (options, mirrors) = RegistryParameters.Create(this, VerboseSink, CaCertificate, SkipCertificateCheck, SourceMirror);
-        using var session = new RegistrySession(options);
-        var open = RegistryParameters.SourceOpener(session, mirrors, SourceCredential);
+        using var session = new RegistrySession(Settings);
+        var sources = CreateSourceAccess(session);
+        // Every image of the release is read from -SourceRepository: the origin the user named.
+        sources.Name(_sourceRepository);
         var resolver = new TkgDependencyResolver(reference =>
         {
-            var source = (RegistryImageSource)open(reference);
+            var source = (RegistryImageSource)sources.Open(reference);
             return (source, source.Client, source.Fetch.Repository);
-        }, options.Log);
+        }, Settings.Log);
 
         foreach (var version in TkgVersion)
         {
             var line = 0;
             // Each image is written as soon as the resolver knows it, on the pipeline thread.
-            try
-            {
-                Run(ct => resolver.ResolveAsync(version, SourceRepository, KubernetesVersion,
-                    found => Post(() => Emit(found, ++line)),
-                    problem => Post(() => WriteError(RegistryErrors.ToErrorRecord(problem, problem.Target))),
-                    ct));
-            }
-            catch (Exception e) when (e is CseAirgapException || e is FormatException)
-            {
-                WriteError(RegistryErrors.ToErrorRecord(e, version));
-            }
+            TryRun(ct => resolver.ResolveAsync(version, SourceRepository, KubernetesVersion,
+                found => Post(() => Emit(found, ++line)),
+                problem => Post(() => WriteError(CmdletErrors.From(problem, problem.Target))),
+                ct), version);
         }
     }
 

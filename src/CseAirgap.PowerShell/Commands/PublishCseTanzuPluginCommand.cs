@@ -1,15 +1,11 @@
-using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
-using System.Threading;
-using System.Threading.Tasks;
 using CseAirgap.Engine.Copy;
 using CseAirgap.Engine.Failures;
 using CseAirgap.Engine.Images;
 using CseAirgap.Engine.Plugins;
 using CseAirgap.Engine.Registry;
-using CseAirgap.PowerShell.Completion;
 using CseAirgap.PowerShell.Output;
 
 namespace CseAirgap.PowerShell.Commands;
@@ -20,95 +16,49 @@ namespace CseAirgap.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Publish, "CseTanzuPlugin", SupportsShouldProcess = true)]
 [OutputType(typeof(CsePublishResult))]
-public sealed class PublishCseTanzuPluginCommand : SourceRegistryCmdlet, IDestinationParameters, ISourceTrustParameters
+public sealed class PublishCseTanzuPluginCommand : PublishingCmdlet, IDynamicParameters
 {
-    [Parameter(Mandatory = true, Position = 0)]
-    [ArgumentCompleter(typeof(TkgVersionCompleter))]
-    [ValidateNotNullOrEmpty]
-    public string[] TkgVersion { get; set; } = null!;
+    private readonly TanzuPluginSelection _selection = new();
 
-    [Parameter(Mandatory = true)]
-    [ValidateNotNullOrEmpty]
-    public string Registry { get; set; } = null!;
-
-    /// <summary>Accept any TLS certificate from the sources and mirrors (-SkipCertificateCheck covers -Registry only).</summary>
-    [Parameter]
-    public SwitchParameter SourceSkipCertificateCheck { get; set; }
-
-    [Parameter]
-    [ValidateSet("linux", "windows", "darwin")]
-    public string[]? OperatingSystem { get; set; }
-
-    [Parameter]
-    [ValidateSet("amd64", "arm64")]
-    public string[]? Architecture { get; set; }
-
-    [Parameter]
-    [Credential]
-    public PSCredential? Credential { get; set; }
-
-    [Parameter]
-    [ValidateRange(1, 64)]
-    public int ThrottleLimit { get; set; } = 8;
+    /// <summary>-TkgVersion, -OperatingSystem and -Architecture (see <see cref="TanzuPluginSelection"/>).</summary>
+    public object GetDynamicParameters() => _selection;
 
     protected override void EndProcessing()
     {
-        RegistryAddress @base;
+        using var session = new RegistrySession(Settings);
+        var sources = CreateSourceAccess(session);
+        using var plan = _selection.Plan(this, sources);
+        if (plan == null) return;
+        var prefix = Base.PathPrefix == null ? TanzuPluginPlan.PluginsFolder : Base.PathPrefix + "/" + TanzuPluginPlan.PluginsFolder;
+        var planned = new Dictionary<ImageCopyJob, PluginImage>();
+        foreach (var image in plan.Images)
+        {
+            var destination = ImageReference.Parse($"{Base.Host}/{prefix}/{image.Uri}");
+            if (ShouldProcess(destination.ToString(), $"Copy the plug-in {image.Binary.PluginName} {image.Binary.Version} ({image.Binary.OS}/{image.Binary.Architecture})"))
+                planned.Add(new ImageCopyJob(image.Image, sources.Open(image.Image), destination), image);
+        }
+        var inventoryTarget = $"{Base.Host}/{prefix}/plugin-inventory:latest";
+        if (!ShouldProcess(inventoryTarget, $"Write the plug-in inventory for TKG {string.Join(", ", _selection.TkgVersion)}")) return;
+
+        var destinationClient = DestinationClient(session);
+        var landed = new List<PluginImage>();
+        string? inventoryDigest = null;
         try
         {
-            @base = RegistryAddress.Parse(Registry);
+            Copy(new RegistryDestination(destinationClient), planned.Keys.ToList(), sources.Open, $"Publishing Tanzu CLI plug-ins to {Base}",
+                landed: o =>
+                {
+                    if (o.Status != CopyStatus.Failed) lock (landed) landed.Add(planned[o.Job]);
+                },
+                // Last: the inventory never lists a plug-in whose image is not there.
+                then: async ct => inventoryDigest = landed.Count == 0 ? null : await plan.PublishInventoryAsync(destinationClient, Base, landed, ct).ConfigureAwait(false));
         }
-        catch (FormatException e)
+        catch (CseAirgapException e)
         {
-            ThrowTerminatingError(new ErrorRecord(new PSArgumentException(e.Message, e), "InvalidRegistry", ErrorCategory.InvalidArgument, Registry));
+            WriteError(CmdletErrors.From(e, inventoryTarget));
             return;
         }
-        var plan = TanzuPluginPlanning.Create(this, TkgVersion, OperatingSystem, Architecture, SourceMirror, SourceCredential, CaCertificate, SkipCertificateCheck, out var session);
-        using (session)
-        using (plan)
-        {
-            if (plan == null || session == null) return;
-            var prefix = @base.PathPrefix == null ? TanzuPluginPlan.PluginsFolder : @base.PathPrefix + "/" + TanzuPluginPlan.PluginsFolder;
-            var jobs = new List<(ImageCopyJob Job, PluginImage Plugin)>();
-            var open = RegistryParameters.SourceOpener(session, RegistryParameters.Mirrors(SourceMirror), SourceCredential);
-            foreach (var image in plan.Images)
-            {
-                var destination = ImageReference.Parse($"{@base.Host}/{prefix}/{image.Uri}");
-                if (ShouldProcess(destination.ToString(), $"Copy the plug-in {image.Binary.PluginName} {image.Binary.Version} ({image.Binary.OS}/{image.Binary.Architecture})"))
-                    jobs.Add((new ImageCopyJob(image.Image, open(image.Image), destination), image));
-            }
-            var inventoryTarget = $"{@base.Host}/{prefix}/plugin-inventory:latest";
-            if (!ShouldProcess(inventoryTarget, $"Write the plug-in inventory for TKG {string.Join(", ", TkgVersion)}")) return;
-
-            var destinationClient = session.For(@base, RegistryParameters.CredentialFor(Credential, @base.Host));
-            var copier = new ImageCopier(new RegistryDestination(destinationClient), session.Options.Retry, session.Options.Log);
-            var progress = new CopyProgress(jobs.Count);
-            var landed = new List<PluginImage>();
-            var byJob = jobs.ToDictionary(j => j.Job, j => j.Plugin);
-            string? inventoryDigest;
-            try
-            {
-                inventoryDigest = Run<string?>(async ct =>
-                {
-                    await copier.RunAsync(jobs.Select(j => j.Job).ToList(), ThrottleLimit, progress, o =>
-                    {
-                        if (o.Status != CopyStatus.Failed) lock (landed) landed.Add(byJob[o.Job]);
-                        Post(() => PublishResults.Write(this, o));
-                    }, ct).ConfigureAwait(false);
-                    // Last: the inventory never lists a plug-in whose image is not there.
-                    if (landed.Count == 0) return null;
-                    return await plan.PublishInventoryAsync(destinationClient, @base, landed, ct).ConfigureAwait(false);
-                }, () => new ProgressRecord(4, $"Publishing Tanzu CLI plug-ins to {@base}",
-                    $"{progress.ImagesDone} of {progress.TotalImages} images; {progress.BytesCopied / 1048576.0:0.0} MB sent"));
-            }
-            catch (CseAirgapException e)
-            {
-                WriteError(RegistryErrors.ToErrorRecord(e, inventoryTarget));
-                return;
-            }
-            if (inventoryDigest != null)
-                WriteObject(new CsePublishResult(TanzuPluginPlan.InventoryReference, inventoryTarget, inventoryDigest, CsePublishStatus.Copied, 0, 0, TimeSpan.Zero, 0, kind: "Inventory"));
-        }
+        if (inventoryDigest != null)
+            WriteObject(new CsePublishResult(TanzuPluginPlan.InventoryReference, inventoryTarget, inventoryDigest, CsePublishStatus.Copied, 0, 0, System.TimeSpan.Zero, 0, kind: "Inventory"));
     }
-
 }

@@ -56,7 +56,7 @@ public sealed class SetCseServerConfigurationCommand : CseServerCmdlet
             }
             catch (CseAirgapException e)
             {
-                ThrowTerminatingError(RegistryErrors.ToErrorRecord(e, item));
+                ThrowTerminatingError(CmdletErrors.From(e, item));
             }
         }
     }
@@ -110,7 +110,7 @@ public sealed class SetCseServerConfigurationCommand : CseServerCmdlet
         }
         catch (CseAirgapException e)
         {
-            ThrowTerminatingError(RegistryErrors.ToErrorRecord(e, Server));
+            ThrowTerminatingError(CmdletErrors.From(e, Server));
         }
         finally
         {

@@ -1,35 +1,75 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
 using System.Management.Automation;
+using CseAirgap.Engine.Failures;
+using CseAirgap.Engine.Registry;
 
 namespace CseAirgap.PowerShell.Commands;
 
 /// <summary>
-/// The parameters every cmdlet that reads source images shares (mirror, source credential, trust); cancellation,
-/// the write queue and progress come from <see cref="AsyncCmdlet"/>.
+/// The base of every cmdlet that reads source images: -SourceMirror and -SourceCredential, declared once, and the
+/// <see cref="SourceAccess"/> that binds the credential to the origins the user named. Per-host credentials and
+/// relocations belong here when they come.
 /// </summary>
-public abstract class SourceRegistryCmdlet : AsyncCmdlet, ITransportParameters
+public abstract class SourceRegistryCmdlet : RegistryCmdlet
 {
+    private readonly List<string> _mirrorHosts = new();
+
     /// <summary>A mirror for every source host (string), or a hashtable of source host to mirror.</summary>
     [Parameter]
     public object? SourceMirror { get; set; }
 
+    /// <summary>The account for the sources and mirrors the user named (virtual so that one cmdlet can add an alias).</summary>
     [Parameter]
     [Credential]
-    public PSCredential? SourceCredential { get; set; }
+    public virtual PSCredential? SourceCredential { get; set; }
 
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string[]? CaCertificate { get; set; }
+    /// <summary>The parsed -SourceMirror, made in BeginProcessing.</summary>
+    protected SourceMirrors Mirrors { get; private set; } = SourceMirrors.None;
 
-    [Parameter]
-    public SwitchParameter SkipCertificateCheck { get; set; }
+    /// <summary>Whether a bundle's locked image on an origin the user did not name may use the Docker config's login for it.</summary>
+    protected virtual bool AllowLockedImageLoginValue => false;
 
-    /// <summary>How long one request may keep being told to wait (429, 503 with Retry-After) before it fails.</summary>
-    [Parameter]
-    [ValidateRange(1, 86400)]
-    public int RetryBudgetSec { get; set; } = 300;
+    protected override void BeginProcessing()
+    {
+        base.BeginProcessing();
+        if (!UsesRegistries) return;
+        try
+        {
+            Mirrors = ParseMirrors(SourceMirror);
+        }
+        catch (Exception e) when (e is CseAirgapException || e is FormatException || e is PSArgumentException)
+        {
+            ThrowTerminatingError(CmdletErrors.Settings(e, SourceMirror));
+        }
+    }
 
-    /// <summary>The longest silence of a registry: for an answer to begin, and between the bytes of a body.</summary>
-    [Parameter]
-    [ValidateRange(1, 3600)]
-    public int StallTimeoutSec { get; set; } = 60;
+    /// <summary>Where source images are read through <paramref name="session"/>, and as whom (see <see cref="SourceAccess"/>).</summary>
+    internal SourceAccess CreateSourceAccess(RegistrySession session) =>
+        new(session, Mirrors, _mirrorHosts, SourceCredential, AllowLockedImageLoginValue);
+
+    private SourceMirrors ParseMirrors(object? value)
+    {
+        var raw = value is PSObject pso ? pso.BaseObject : value;
+        switch (raw)
+        {
+            case null:
+                return SourceMirrors.None;
+            case string every:
+                _mirrorHosts.Add(RegistryAddress.Parse(every).Host);
+                return new SourceMirrors(every, null);
+            case IDictionary map:
+                var byHost = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+                foreach (DictionaryEntry entry in map)
+                {
+                    var target = entry.Value?.ToString() ?? string.Empty;
+                    byHost[entry.Key.ToString()!] = target;
+                    _mirrorHosts.Add(RegistryAddress.Parse(target).Host);
+                }
+                return new SourceMirrors(null, byHost);
+            default:
+                throw new PSArgumentException("-SourceMirror takes a string (one mirror for every source host) or a hashtable of source host to mirror, such as @{ 'projects.registry.vmware.com' = 'https://mirror.corp.local' }.");
+        }
+    }
 }

@@ -28,7 +28,7 @@ public sealed class TestCseExportCommand : AsyncCmdlet
         var checks = Run(ct => Task.Run(() => ExportVerifier.Verify(path, ct, refusals.Enqueue), ct));
         // A refused export (a hostile index.json, say) is an error with its own ID, besides the failed check.
         if (!Quiet)
-            foreach (var refusal in refusals) WriteError(RegistryErrors.ToErrorRecord(refusal, path));
+            foreach (var refusal in refusals) WriteError(CmdletErrors.From(refusal, path));
         var results = CheckResults.ToOutput(checks);
         if (Quiet)
         {

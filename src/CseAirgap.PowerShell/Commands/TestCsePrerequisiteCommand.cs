@@ -10,10 +10,15 @@ using CseAirgap.PowerShell.Output;
 namespace CseAirgap.PowerShell.Commands;
 
 /// <summary>The procedure's prerequisites, checked before starting: DNS, reachability, trusted TLS, push rights, Docker, disk.</summary>
+/// <remarks>
+/// A <see cref="RegistryCmdlet"/>, not a <see cref="PublishingCmdlet"/>: it reads no source images, and its -Registry is
+/// positional; it declares -Registry and -Credential itself and hands -Registry to the base to parse.
+/// </remarks>
 [Cmdlet(VerbsDiagnostic.Test, "CsePrerequisite")]
 [OutputType(typeof(CseCheckResult))]
-public sealed class TestCsePrerequisiteCommand : AsyncCmdlet, IDestinationParameters, ITransportParameters
+public sealed class TestCsePrerequisiteCommand : RegistryCmdlet
 {
+    private Uri? _docker;
 
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
@@ -31,45 +36,31 @@ public sealed class TestCsePrerequisiteCommand : AsyncCmdlet, IDestinationParame
     [Credential]
     public PSCredential? Credential { get; set; }
 
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string[]? CaCertificate { get; set; }
+    protected override string? RegistryArgument => Registry;
 
-    [Parameter]
-    public SwitchParameter SkipCertificateCheck { get; set; }
-
-    /// <summary>How long one request may keep being told to wait (429, 503 with Retry-After) before it fails.</summary>
-    [Parameter]
-    [ValidateRange(1, 86400)]
-    public int RetryBudgetSec { get; set; } = 300;
-
-    /// <summary>The longest silence of a registry: for an answer to begin, and between the bytes of a body.</summary>
-    [Parameter]
-    [ValidateRange(1, 3600)]
-    public int StallTimeoutSec { get; set; } = 60;
+    protected override void BeginProcessing()
+    {
+        base.BeginProcessing();
+        if (VcdEndpoint != null && !VcdEndpoint.IsAbsoluteUri)
+            ThrowTerminatingError(CmdletErrors.InvalidArgument("InvalidVcdEndpoint", $"'{VcdEndpoint}' is not an absolute URL: write https://vcd.corp.local.", VcdEndpoint));
+        if (DockerHost == null) return;
+        try
+        {
+            _docker = DockerEndpoint.Resolve(DockerHost);
+        }
+        catch (FormatException e)
+        {
+            ThrowTerminatingError(CmdletErrors.InvalidArgument("InvalidDockerHost", e.Message, DockerHost, e));
+        }
+    }
 
     protected override void EndProcessing()
     {
-        RegistryAddress address;
-        RegistrySessionOptions options;
-        Uri? docker = null;
-        try
-        {
-            address = RegistryAddress.Parse(Registry);
-            options = RegistryParameters.SessionOptions(this, CaCertificate, SkipCertificateCheck, VerboseSink);
-            if (DockerHost != null) docker = DockerEndpoint.Resolve(DockerHost);
-            if (VcdEndpoint != null && !VcdEndpoint.IsAbsoluteUri) throw new FormatException($"'{VcdEndpoint}' is not an absolute URL: write https://vcd.corp.local.");
-        }
-        catch (Exception e) when (e is RegistryException || e is FormatException || e is PSArgumentException)
-        {
-            ThrowTerminatingError(RegistryParameters.SettingsError(e, Registry));
-            return;
-        }
-
-        using var session = new RegistrySession(options);
-        var inspector = new PrerequisiteInspector(address, session.For(address, RegistryParameters.CredentialFor(Credential, address.Host)), options.Trust);
+        var address = TargetRegistry!;
+        using var session = new RegistrySession(Settings);
+        var inspector = new PrerequisiteInspector(address, session.For(address, DestinationCredential(Credential, address)), Settings.Trust);
         var cwd = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
-        var results = Run(ct => inspector.InspectAsync(VcdEndpoint, docker, cwd, ct));
+        var results = Run(ct => inspector.InspectAsync(VcdEndpoint, _docker, cwd, ct));
         WriteObject(CheckResults.ToOutput(results), enumerateCollection: true);
     }
 }

@@ -12,9 +12,14 @@ using CseAirgap.PowerShell.Output;
 namespace CseAirgap.PowerShell.Commands;
 
 /// <summary>Proof that a registry is ready for CSE: layout, plug-in inventory, every dependency present, identical and pullable.</summary>
+/// <remarks>
+/// Not a <see cref="PublishingCmdlet"/>: it copies nothing, and its -Registry is positional (the registry is what it
+/// tests) where the publishers' is not; a parameter's position is part of its one declaration, so it declares -Registry,
+/// -Credential and -SourceSkipCertificateCheck itself and hands -Registry to the base to parse.
+/// </remarks>
 [Cmdlet(VerbsDiagnostic.Test, "CseRegistryLayout")]
 [OutputType(typeof(CseCheckResult), typeof(bool))]
-public sealed class TestCseRegistryLayoutCommand : SourceRegistryCmdlet, IDestinationParameters, ISourceTrustParameters
+public sealed class TestCseRegistryLayoutCommand : SourceRegistryCmdlet
 {
     private readonly List<ImageReference> _dependencies = new();
     [Parameter(Mandatory = true, Position = 0)]
@@ -33,6 +38,10 @@ public sealed class TestCseRegistryLayoutCommand : SourceRegistryCmdlet, IDestin
     [Credential]
     public PSCredential? Credential { get; set; }
 
+    protected override string? RegistryArgument => Registry;
+
+    protected override bool SkipSourceCertificateCheck => SourceSkipCertificateCheck;
+
     /// <summary>Only $true (nothing failed) or $false.</summary>
     [Parameter]
     public SwitchParameter Quiet { get; set; }
@@ -45,26 +54,17 @@ public sealed class TestCseRegistryLayoutCommand : SourceRegistryCmdlet, IDestin
 
     protected override void EndProcessing()
     {
-        RegistryAddress address;
-        try
-        {
-            address = RegistryAddress.Parse(Registry);
-        }
-        catch (FormatException e)
-        {
-            ThrowTerminatingError(RegistryParameters.SettingsError(e, Registry));
-            return;
-        }
-        var (options, mirrors) = RegistryParameters.Create(this, VerboseSink, CaCertificate, SkipCertificateCheck, SourceMirror);
-
-        using var session = new RegistrySession(options);
-        using var anonymous = new RegistrySession(options);
+        var address = TargetRegistry!;
+        using var session = new RegistrySession(Settings);
+        using var anonymous = new RegistrySession(Settings);
+        var sources = CreateSourceAccess(session);
+        foreach (var dependency in _dependencies) sources.Name(dependency);
         var inspector = new LayoutInspector(address,
-            session.For(address, RegistryParameters.CredentialFor(Credential, address.Host)),
+            session.For(address, DestinationCredential(Credential, address)),
             anonymous.For(address, null),
             source =>
             {
-                var from = (RegistryImageSource)RegistryParameters.SourceOpener(session, mirrors, SourceCredential)(source);
+                var from = (RegistryImageSource)sources.Open(source);
                 return (from.Client, from.Fetch);
             });
         IReadOnlyList<CheckResult> checks;
@@ -75,7 +75,7 @@ public sealed class TestCseRegistryLayoutCommand : SourceRegistryCmdlet, IDestin
         catch (CseAirgap.Engine.Failures.CseAirgapException e)
         {
             // The registry itself misbehaved (a paging loop, an oversized answer): no check result can stand for that.
-            ThrowTerminatingError(RegistryErrors.ToErrorRecord(e, Registry));
+            ThrowTerminatingError(CmdletErrors.From(e, Registry));
             return;
         }
         var results = CheckResults.ToOutput(checks);
