@@ -24,7 +24,7 @@ public sealed partial class RegistryClient
             foreach (var type in MediaTypes.AcceptedManifests) r.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(type));
             return r;
         }, RegistryScope.Pull(repository), target, ct).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode) throw await RefusalAsync(response, RegistryScope.Pull(repository), repository, target, ct).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode) throw await RefusalAsync(response, RegistryScope.Pull(repository), repository, target, RegistryResource.Manifest, ct).ConfigureAwait(false);
         var bytes = await ReadBoundedAsync(response, ContentLimits.Manifest, "manifest", target, ct).ConfigureAwait(false);
         var document = ManifestDocument.Parse(bytes, response.Content.Headers.ContentType?.MediaType, target);
         var expected = reference.StartsWith("sha256:") ? reference : HeaderDigest(response);
@@ -44,7 +44,7 @@ public sealed partial class RegistryClient
             return r;
         }, scope, target, ct).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.NotFound) return null;
-        if (!response.IsSuccessStatusCode) throw await RefusalAsync(response, scope, repository, target, ct).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode) throw await RefusalAsync(response, scope, repository, target, RegistryResource.Manifest, ct).ConfigureAwait(false);
         return HeaderDigest(response) ?? (await GetManifestAsync(repository, reference, ct).ConfigureAwait(false)).Digest;
     }
 
@@ -54,7 +54,7 @@ public sealed partial class RegistryClient
         var target = $"{Address.Host}/{repository}@{digest}";
         using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Head, Url($"v2/{repository}/blobs/{digest}")), scope, target, ct).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.NotFound) return null;
-        if (!response.IsSuccessStatusCode) throw await RefusalAsync(response, scope, repository, target, ct).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode) throw await RefusalAsync(response, scope, repository, target, RegistryResource.Blob, ct).ConfigureAwait(false);
         return response.Content.Headers.ContentLength ?? -1;
     }
 
@@ -65,7 +65,7 @@ public sealed partial class RegistryClient
         var scope = RegistryScope.Pull(repository);
         var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, Url($"v2/{repository}/blobs/{digest}")), scope, target, ct).ConfigureAwait(false);
         if (response.IsSuccessStatusCode) return response;
-        using (response) throw await RefusalAsync(response, scope, repository, target, ct).ConfigureAwait(false);
+        using (response) throw await RefusalAsync(response, scope, repository, target, RegistryResource.Blob, ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -83,7 +83,7 @@ public sealed partial class RegistryClient
         // Token registries refuse the whole request when the token grants no pull on the origin (another
         // project): that only means "no mount", and a plain upload may still be allowed.
         if (response.StatusCode == HttpStatusCode.Unauthorized || response.StatusCode == HttpStatusCode.Forbidden) return (false, null);
-        throw await RefusalAsync(response, scope, repository, target, ct).ConfigureAwait(false);
+        throw await RefusalAsync(response, scope, repository, target, RegistryResource.BlobUpload, ct).ConfigureAwait(false);
     }
 
     public async Task<Uri> StartUploadAsync(string repository, CancellationToken ct)
@@ -91,7 +91,7 @@ public sealed partial class RegistryClient
         var target = $"{Address.Host}/{repository}";
         var scope = RegistryScope.Push(repository);
         using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, Url($"v2/{repository}/blobs/uploads/")), scope, target, ct).ConfigureAwait(false);
-        if (response.StatusCode != HttpStatusCode.Accepted) throw await RefusalAsync(response, scope, repository, target, ct).ConfigureAwait(false);
+        if (response.StatusCode != HttpStatusCode.Accepted) throw await RefusalAsync(response, scope, repository, target, RegistryResource.BlobUpload, ct).ConfigureAwait(false);
         return Location(response, target);
     }
 
@@ -119,7 +119,7 @@ public sealed partial class RegistryClient
                     r.Content.Headers.TryAddWithoutValidation("Content-Range", $"{start}-{start + length - 1}");
                     return r;
                 }, scope, target, ct, retry: false).ConfigureAwait(false);
-                if (patch.StatusCode != HttpStatusCode.Accepted) throw await RefusalAsync(patch, scope, repository, target, ct).ConfigureAwait(false);
+                if (patch.StatusCode != HttpStatusCode.Accepted) throw await RefusalAsync(patch, scope, repository, target, RegistryResource.BlobUpload, ct).ConfigureAwait(false);
                 location = Location(patch, target);
                 offset += length;
             }
@@ -148,7 +148,7 @@ public sealed partial class RegistryClient
             _chunkedOnly = true;
             throw new RegistryException(RegistryErrorKind.ProtocolError, target, $"{Address.Host} refused a {size}-byte upload as too large; it will be sent in chunks.") { TransferMayRestart = true };
         }
-        if (response.StatusCode != HttpStatusCode.Created) throw await RefusalAsync(response, scope, repository, target, ct).ConfigureAwait(false);
+        if (response.StatusCode != HttpStatusCode.Created) throw await RefusalAsync(response, scope, repository, target, RegistryResource.BlobUpload, ct).ConfigureAwait(false);
         var stored = HeaderDigest(response);
         if (stored != null && stored != digest)
             throw new RegistryException(RegistryErrorKind.DigestMismatch, target, $"{Address.Host} stored the blob as {stored}, not {digest}.");
@@ -165,7 +165,7 @@ public sealed partial class RegistryClient
             r.Content.Headers.ContentType = new MediaTypeHeaderValue(manifest.MediaType);
             return r;
         }, scope, target, ct).ConfigureAwait(false);
-        if (response.StatusCode != HttpStatusCode.Created) throw await RefusalAsync(response, scope, repository, target, ct).ConfigureAwait(false);
+        if (response.StatusCode != HttpStatusCode.Created) throw await RefusalAsync(response, scope, repository, target, RegistryResource.Manifest, ct).ConfigureAwait(false);
         var stored = HeaderDigest(response);
         if (stored != null && stored != manifest.Digest)
             throw new RegistryException(RegistryErrorKind.DigestMismatch, target, $"{Address.Host} stored the manifest as {stored}, not {manifest.Digest}.");
@@ -203,7 +203,7 @@ public sealed partial class RegistryClient
         while (walk.Next is { } page)
         {
             using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, page), scope, target, ct).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode) throw await RefusalAsync(response, scope, repository, target, ct).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode) throw await RefusalAsync(response, scope, repository, target, RegistryResource.TagList, ct).ConfigureAwait(false);
             ReadNames(await ReadBoundedAsync(response, ContentLimits.Document, "tag list page", target, ct).ConfigureAwait(false), "tags", tags);
             walk.Advance(response.Headers.TryGetValues("Link", out var links) ? links : null);
         }

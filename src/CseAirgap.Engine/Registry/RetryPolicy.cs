@@ -5,6 +5,7 @@ using System.Net.Http;
 using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
+using CseAirgap.Engine.Failures;
 
 namespace CseAirgap.Engine.Registry;
 
@@ -109,18 +110,4 @@ public sealed class RetryPolicy
         }
         return null;
     }
-}
-
-/// <summary>Bytes that arrived did not hash to the digest that named them: a corrupt transfer, worth one more try.</summary>
-public sealed class DigestMismatchException : IOException
-{
-    public DigestMismatchException(string expected, string actual, long bytes)
-        : base($"expected {expected} but the {bytes} bytes received hash to {actual}")
-    {
-        Expected = expected;
-        Actual = actual;
-    }
-
-    public string Expected { get; }
-    public string Actual { get; }
 }

@@ -2,6 +2,7 @@ using System.IO;
 using System.Management.Automation;
 using CseAirgap.Engine.Dependencies;
 using CseAirgap.Engine.Export;
+using CseAirgap.Engine.Failures;
 using CseAirgap.Engine.Registry;
 using CseAirgap.PowerShell.Output;
 
@@ -82,7 +83,7 @@ public sealed class GetCseDependencyCommand : PSCmdlet
                     WriteObject(new CseDependency(new DependencyLine(reference!, true, file, line)));
             }
         }
-        catch (RegistryException e)
+        catch (CseAirgapException e)
         {
             WriteError(RegistryErrors.ToErrorRecord(e, given));
         }

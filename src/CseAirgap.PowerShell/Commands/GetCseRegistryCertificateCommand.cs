@@ -32,7 +32,7 @@ public sealed class GetCseRegistryCertificateCommand : AsyncCmdlet
             address = RegistryAddress.Parse(Registry);
             if (!address.UseHttps) throw new FormatException($"'{Registry}' is written http://: a plain-HTTP registry has no certificate.");
         }
-        catch (FormatException e)
+        catch (Exception e) when (e is FormatException || e is RegistryException)
         {
             WriteError(new ErrorRecord(new PSArgumentException(e.Message, e), "InvalidRegistry", ErrorCategory.InvalidArgument, Registry));
             return;

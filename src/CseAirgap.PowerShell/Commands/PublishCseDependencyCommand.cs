@@ -94,7 +94,7 @@ public sealed class PublishCseDependencyCommand : AsyncCmdlet, IDestinationParam
         {
             _base = RegistryAddress.Parse(Registry);
         }
-        catch (FormatException e)
+        catch (Exception e) when (e is FormatException || e is RegistryException)
         {
             ThrowTerminatingError(new ErrorRecord(new PSArgumentException(e.Message, e), "InvalidRegistry", ErrorCategory.InvalidArgument, Registry));
         }

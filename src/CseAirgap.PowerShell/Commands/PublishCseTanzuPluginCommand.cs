@@ -58,7 +58,7 @@ public sealed class PublishCseTanzuPluginCommand : SourceRegistryCmdlet, IDestin
         {
             @base = RegistryAddress.Parse(Registry);
         }
-        catch (FormatException e)
+        catch (Exception e) when (e is FormatException || e is RegistryException)
         {
             ThrowTerminatingError(new ErrorRecord(new PSArgumentException(e.Message, e), "InvalidRegistry", ErrorCategory.InvalidArgument, Registry));
             return;

@@ -50,7 +50,7 @@ public sealed class TestCseRegistryLayoutCommand : SourceRegistryCmdlet, IDestin
         {
             address = RegistryAddress.Parse(Registry);
         }
-        catch (FormatException e)
+        catch (Exception e) when (e is FormatException || e is RegistryException)
         {
             ThrowTerminatingError(RegistryParameters.SettingsError(e, Registry));
             return;
