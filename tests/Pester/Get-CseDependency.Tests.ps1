@@ -63,6 +63,24 @@ Describe 'Get-CseDependency' {
         $problems[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
     }
 
+    It 'refuses an export whose index.json names an image wrongly, as ExportFileInvalid' {
+        # An export folder written by the test: an OCI layout whose one image name is not a reference.
+        $export = Join-Path ([IO.Path]::GetTempPath()) "bad-export-$([Guid]::NewGuid().ToString('N'))"
+        New-Item -ItemType Directory $export | Out-Null
+        Set-Content (Join-Path $export 'oci-layout') '{"imageLayoutVersion":"1.0.0"}'
+        Set-Content (Join-Path $export 'index.json') ('{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json",' +
+            '"digest":"sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef","size":10,' +
+            '"annotations":{"io.containerd.image.name":"projects.registry.vmware.com/TKG/Bad Name:1"}}]}')
+        try {
+            Get-CseDependency -Path $export -ErrorVariable problems -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            $problems.Count | Should -Be 1
+            $problems[0].FullyQualifiedErrorId | Should -Be 'ExportFileInvalid,CseAirgap.PowerShell.Commands.GetCseDependencyCommand'
+            $problems[0].CategoryInfo.Category | Should -Be 'InvalidData'
+            $problems[0].Exception.Message | Should -Match 'TKG/Bad Name:1'
+        }
+        finally { Remove-Item $export -Recurse -Force }
+    }
+
     It 'makes dependencies from references typed by hand' {
         $d = Get-CseDependency -Reference 'projects.registry.vmware.com/tkg/pause:3.9', 'registry.k8s.io/sig-storage/csi-attacher:v3.2.1'
         $d.Group | Should -Be @('tkg', 'other')

@@ -403,6 +403,20 @@ Describe 'Publish-CseDependency' {
                 Should -Throw -ErrorId 'InvalidRegistry,CseAirgap.PowerShell.Commands.PublishCseDependencyCommand'
         }
 
+        It 'refuses an export whose index.json names an image wrongly, as ExportFileInvalid, before copying anything' {
+            $export = Join-Path ([IO.Path]::GetTempPath()) "bad-export-$([Guid]::NewGuid().ToString('N'))"
+            New-Item -ItemType Directory $export | Out-Null
+            Set-Content (Join-Path $export 'oci-layout') '{"imageLayoutVersion":"1.0.0"}'
+            Set-Content (Join-Path $export 'index.json') ('{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json",' +
+                '"digest":"sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef","size":10,' +
+                '"annotations":{"io.containerd.image.name":"projects.registry.vmware.com/TKG/Bad Name:1"}}]}')
+            try {
+                { Publish-CseDependency -Path $export -Registry 'harbor.corp.local/cse' -ErrorAction Stop } |
+                    Should -Throw -ErrorId 'ExportFileInvalid,CseAirgap.PowerShell.Commands.PublishCseDependencyCommand'
+            }
+            finally { Remove-Item $export -Recurse -Force }
+        }
+
         It 'rejects a malformed reference by name, and copies nothing for it' {
             $target = Assert-CseTestService 'http'
             $good = Get-TestFixture -Like '*/tkg/kube-rbac-proxy:*'
