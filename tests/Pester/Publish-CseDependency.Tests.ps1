@@ -277,6 +277,29 @@ Describe 'Publish-CseDependency' {
             Get-SkopeoDigest -Registry $target -Reference $result.Destination | Should -Be $fixture.Digest
         }
 
+        It 'names a layer the source does not have BlobNotFound, not ManifestNotFound' {
+            $k8s = Assert-CseTestService 'k8s'
+            $target = Assert-CseTestService 'http'
+            $fixture = Get-TestFixture -Like 'registry.k8s.io/sig-storage/csi-attacher:*'
+            # The source: the fixture copied by skopeo to a fresh path, then one layer deleted through the registry API.
+            $mirror = New-TestBase $target -Prefix 'broken'
+            $copy = Get-TestRegistryReference -Base $mirror -Fixture $fixture
+            Invoke-CseTestSkopeo copy --quiet --preserve-digests @(Get-CseTestSkopeoArgs -Registry $k8s -Side src) @(Get-CseTestSkopeoArgs -Registry $target -Side dest) `
+                "docker://$($fixture.Location)" "docker://$copy" | Out-Null
+            $repository = ($copy -replace '^[^/]+/', '') -replace ':[^:/]+$', ''
+            $manifest = Invoke-RestMethod "$($target.Url)/v2/$repository/manifests/$($fixture.Tag)" `
+                -Headers @{ Accept = 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json' }
+            $layer = $manifest.layers[-1].digest
+            (Invoke-WebRequest -Method Delete "$($target.Url)/v2/$repository/blobs/$layer").StatusCode | Should -Be 202
+
+            $result = $fixture.Reference | Publish-CseDependency -Registry (New-TestBase $target) -SourceMirror $mirror -ErrorVariable problems -ErrorAction SilentlyContinue
+            $result.Status | Should -Be 'Failed'
+            $problems.Count | Should -Be 1
+            $problems[0].FullyQualifiedErrorId | Should -BeLike 'BlobNotFound,*'
+            $problems[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+            $problems[0].Exception.Message | Should -Match ([regex]::Escape($layer))
+        }
+
         It 'fails an image whose blob keeps arriving corrupt, and tags nothing' {
             $k8s = Assert-CseTestService 'k8s'
             $target = Assert-CseTestService 'http'

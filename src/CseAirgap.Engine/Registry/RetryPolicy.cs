@@ -11,7 +11,7 @@ namespace CseAirgap.Engine.Registry;
 
 /// <summary>
 /// How long and how often to try again. Two layers use it, each for what only it can retry:
-/// the transport (<see cref="RegistryClient"/>) repeats a request that failed before its answer was read
+/// the transport (its retry layer, <see cref="Transport.RetryHandler"/>) repeats a request that failed before its answer was read
 /// (connection errors and 5xx: <see cref="MaxAttempts"/>; 429, or 503 with Retry-After: until
 /// <see cref="Budget"/> is spent); the transfer layer (<see cref="RunAsync{T}"/>) starts a whole blob again
 /// only when its body was cut or stalled midway or hashed wrong, which the transport cannot repeat.
