@@ -25,13 +25,13 @@ internal static class CmdletErrors
 
     /// <summary>
     /// Whether the engine can explain <paramref name="e"/>: its own failures, plus the few it still raises as framework
-    /// exceptions (a reference that does not parse, an archive that is not one, a digest that does not match). The
+    /// exceptions (a reference that does not parse, an archive that is not one). The
     /// filter of every catch around engine work, so that a defect still surfaces as what it is.
     /// </summary>
     public static bool IsExplained(Exception e)
     {
         if (e is AggregateException a && a.InnerExceptions.Count == 1) e = a.InnerExceptions[0];
-        return e is CseAirgapException || e is FormatException || e is InvalidDataException || e is DigestMismatchException;
+        return e is CseAirgapException || e is FormatException || e is InvalidDataException;
     }
 
     /// <summary>The error record of an engine failure about <paramref name="target"/> (a reference, file or registry).</summary>
@@ -43,7 +43,6 @@ internal static class CmdletErrors
             // The entry is what was refused, not the archive: the user looks for it in the listing.
             UnsafeEntryException u => new ErrorRecord(u, u.ErrorId, CategoryOf(u.Category), u.Entry),
             CseAirgapException known => new ErrorRecord(known, known.ErrorId, CategoryOf(known.Category), target),
-            DigestMismatchException => new ErrorRecord(e, "DigestMismatch", ErrorCategory.InvalidData, target),
             FormatException => new ErrorRecord(e, "InvalidReference", ErrorCategory.InvalidArgument, target),
             InvalidDataException => new ErrorRecord(e, "InvalidArchive", ErrorCategory.InvalidData, target),
             _ => new ErrorRecord(e, Unexpected, ErrorCategory.NotSpecified, target),

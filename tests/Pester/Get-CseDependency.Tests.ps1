@@ -87,15 +87,24 @@ Describe 'Get-CseDependency' {
             $problems[0].TargetObject | Should -Be $hostile
             $d.Reference | Should -Be 'registry.k8s.io/pause:3.9'
         }
+    }
 
-        It 'reports a name in index.json that is not a reference, instead of skipping it in silence' {
-            $folder = New-TestExport 'bad-name' @('example.test/App Bad:v1', "sha256:$('a' * 64)") @('example.test/good:v1', "sha256:$('b' * 64)")
-            $d = @(Get-CseDependency -Path $folder -ErrorVariable problems -ErrorAction SilentlyContinue)
-            $d.Reference | Should -Be 'example.test/good:v1'
+    It 'refuses an export whose index.json names an image wrongly, as ExportFileInvalid' {
+        # An export folder written by the test: an OCI layout whose one image name is not a reference.
+        $export = Join-Path ([IO.Path]::GetTempPath()) "bad-export-$([Guid]::NewGuid().ToString('N'))"
+        New-Item -ItemType Directory $export | Out-Null
+        Set-Content (Join-Path $export 'oci-layout') '{"imageLayoutVersion":"1.0.0"}'
+        Set-Content (Join-Path $export 'index.json') ('{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json",' +
+            '"digest":"sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef","size":10,' +
+            '"annotations":{"io.containerd.image.name":"projects.registry.vmware.com/TKG/Bad Name:1"}}]}')
+        try {
+            Get-CseDependency -Path $export -ErrorVariable problems -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
             $problems.Count | Should -Be 1
-            $problems[0].FullyQualifiedErrorId | Should -Be 'InvalidReference,CseAirgap.PowerShell.Commands.GetCseDependencyCommand'
-            $problems[0].TargetObject | Should -Be 'example.test/App Bad:v1'
+            $problems[0].FullyQualifiedErrorId | Should -Be 'ExportFileInvalid,CseAirgap.PowerShell.Commands.GetCseDependencyCommand'
+            $problems[0].CategoryInfo.Category | Should -Be 'InvalidData'
+            $problems[0].Exception.Message | Should -Match 'TKG/Bad Name:1'
         }
+        finally { Remove-Item $export -Recurse -Force }
     }
 
     It 'makes dependencies from references typed by hand' {

@@ -277,6 +277,29 @@ Describe 'Publish-CseDependency' {
             Get-SkopeoDigest -Registry $target -Reference $result.Destination | Should -Be $fixture.Digest
         }
 
+        It 'names a layer the source does not have BlobNotFound, not ManifestNotFound' {
+            $k8s = Assert-CseTestService 'k8s'
+            $target = Assert-CseTestService 'http'
+            $fixture = Get-TestFixture -Like 'registry.k8s.io/sig-storage/csi-attacher:*'
+            # The source: the fixture copied by skopeo to a fresh path, then one layer deleted through the registry API.
+            $mirror = New-TestBase $target -Prefix 'broken'
+            $copy = Get-TestRegistryReference -Base $mirror -Fixture $fixture
+            Invoke-CseTestSkopeo copy --quiet --preserve-digests @(Get-CseTestSkopeoArgs -Registry $k8s -Side src) @(Get-CseTestSkopeoArgs -Registry $target -Side dest) `
+                "docker://$($fixture.Location)" "docker://$copy" | Out-Null
+            $repository = ($copy -replace '^[^/]+/', '') -replace ':[^:/]+$', ''
+            $manifest = Invoke-RestMethod "$($target.Url)/v2/$repository/manifests/$($fixture.Tag)" `
+                -Headers @{ Accept = 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json' }
+            $layer = $manifest.layers[-1].digest
+            (Invoke-WebRequest -Method Delete "$($target.Url)/v2/$repository/blobs/$layer").StatusCode | Should -Be 202
+
+            $result = $fixture.Reference | Publish-CseDependency -Registry (New-TestBase $target) -SourceMirror $mirror -ErrorVariable problems -ErrorAction SilentlyContinue
+            $result.Status | Should -Be 'Failed'
+            $problems.Count | Should -Be 1
+            $problems[0].FullyQualifiedErrorId | Should -BeLike 'BlobNotFound,*'
+            $problems[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+            $problems[0].Exception.Message | Should -Match ([regex]::Escape($layer))
+        }
+
         It 'fails an image whose blob keeps arriving corrupt, and tags nothing' {
             $k8s = Assert-CseTestService 'k8s'
             $target = Assert-CseTestService 'http'
@@ -406,6 +429,20 @@ Describe 'Publish-CseDependency' {
         It 'refuses source parameters with -Path, which publishes an export that holds its sources' {
             { Publish-CseDependency -Path (New-TestFolder 'export') -Registry 'harbor.corp.local' -SourceMirror 'mirror.corp.local' -ErrorAction Stop } |
                 Should -Throw -ErrorId 'SourceParameterWithPath,CseAirgap.PowerShell.Commands.PublishCseDependencyCommand'
+        }
+
+        It 'refuses an export whose index.json names an image wrongly, as ExportFileInvalid, before copying anything' {
+            $export = Join-Path ([IO.Path]::GetTempPath()) "bad-export-$([Guid]::NewGuid().ToString('N'))"
+            New-Item -ItemType Directory $export | Out-Null
+            Set-Content (Join-Path $export 'oci-layout') '{"imageLayoutVersion":"1.0.0"}'
+            Set-Content (Join-Path $export 'index.json') ('{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json",' +
+                '"digest":"sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef","size":10,' +
+                '"annotations":{"io.containerd.image.name":"projects.registry.vmware.com/TKG/Bad Name:1"}}]}')
+            try {
+                { Publish-CseDependency -Path $export -Registry 'harbor.corp.local/cse' -ErrorAction Stop } |
+                    Should -Throw -ErrorId 'ExportFileInvalid,CseAirgap.PowerShell.Commands.PublishCseDependencyCommand'
+            }
+            finally { Remove-Item $export -Recurse -Force }
         }
 
         It 'rejects a malformed reference by name, and copies nothing for it' {

@@ -92,6 +92,11 @@ Describe 'Test-CseRegistryLayout' {
         $without.Detail | Should -Match '-CaCertificate'
     }
 
+    It 'rejects a registry with a scheme it cannot use as InvalidRegistry' {
+        { Test-CseRegistryLayout -Registry 'ftp://harbor.corp.local' -ErrorAction Stop } |
+            Should -Throw -ErrorId 'InvalidRegistry,CseAirgap.PowerShell.Commands.TestCseRegistryLayoutCommand'
+    }
+
     It 'fails, with one result, for a name that does not resolve' {
         $results = @(Test-CseRegistryLayout -Registry 'registry.does-not-exist.invalid')
         $results.Count | Should -Be 1

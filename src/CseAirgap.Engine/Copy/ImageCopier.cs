@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using CseAirgap.Engine.Failures;
 using CseAirgap.Engine.Images;
 using CseAirgap.Engine.Imgpkg;
 using CseAirgap.Engine.Registry;

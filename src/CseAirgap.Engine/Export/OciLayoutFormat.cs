@@ -78,6 +78,12 @@ public static class OciLayoutFormat
                     else if (annotations.TryGetProperty(RefNameAnnotation, out var r) && (r.GetString() ?? string.Empty).Contains("/")) name = r.GetString();
                 }
                 if (name == null) continue;
+                // Refused here, once, so that every reader of an export (Publish, Get, the verifier, an appending
+                // export) agrees: an export that names an image wrongly is damaged or was not made by this module.
+                if (!ImageReference.TryParse(name, out _, out var error))
+                    throw new ExportFileInvalidException(target,
+                        $"{target} has an index.json that names the image '{ExportFileInvalidException.Shown(name)}', which is not an image reference ({error}). " +
+                        "The export is damaged or was not made by Export-CseDependency: export again from the source.");
                 images.Add(new LayoutImage(name, new Descriptor(
                     entry.GetProperty("mediaType").GetString() ?? string.Empty,
                     Digest.Parse(entry.GetProperty("digest").GetString(), target),
@@ -86,7 +92,7 @@ public static class OciLayoutFormat
         }
         catch (System.Exception e) when (e is JsonException || e is KeyNotFoundException || e is System.InvalidOperationException)
         {
-            throw new RegistryException(RegistryErrorKind.InvalidInput, target, $"{target} has no readable index.json ({e.Message}): is it an export made by Export-CseDependency (an OCI image layout)?", e);
+            throw new ExportFileInvalidException(target, $"{target} has no readable index.json ({e.Message}): is it an export made by Export-CseDependency (an OCI image layout)?", e);
         }
         return images;
     }

@@ -51,13 +51,13 @@ public sealed class OciLayoutReader
         if (Directory.Exists(full))
         {
             if (!File.Exists(Path.Combine(full, OciLayoutFormat.LayoutFile)))
-                throw new RegistryException(RegistryErrorKind.InvalidInput, full, $"'{full}' is not an export: it has no oci-layout file.");
+                throw new ExportFileInvalidException(full, $"'{full}' is not an export: it has no oci-layout file.");
             reader = new OciLayoutReader(full, full, null);
         }
         else
         {
             var parts = PartsOf(full);
-            if (parts.Count == 0) throw new RegistryException(RegistryErrorKind.InvalidInput, full, $"'{full}' does not exist.");
+            if (parts.Count == 0) throw new ExportFileInvalidException(full, $"'{full}' does not exist.");
             reader = new OciLayoutReader(full, null, parts);
             reader.IndexTar();
         }

@@ -36,7 +36,7 @@ public sealed partial class RegistryClient
             foreach (var type in MediaTypes.AcceptedManifests) r.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(type));
             return r;
         }, RegistryScope.Pull(repository), target, ct).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode) throw await RefusalAsync(response, RegistryScope.Pull(repository), repository, target, ct).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode) throw await RefusalAsync(response, RegistryScope.Pull(repository), repository, target, RegistryResource.Manifest, ct).ConfigureAwait(false);
         var bytes = await ReadBoundedAsync(response, ContentLimits.Manifest, "manifest", target, ct).ConfigureAwait(false);
         var document = ManifestDocument.Parse(bytes, response.Content.Headers.ContentType?.MediaType, target);
         const string culprit = "the registry or a proxy altered it";
@@ -64,7 +64,7 @@ public sealed partial class RegistryClient
             return r;
         }, scope, target, ct).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.NotFound) return null;
-        if (!response.IsSuccessStatusCode) throw await RefusalAsync(response, scope, repository, target, ct).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode) throw await RefusalAsync(response, scope, repository, target, RegistryResource.Manifest, ct).ConfigureAwait(false);
         return HeaderDigest(response) ?? (await GetManifestAsync(repository, reference, ct).ConfigureAwait(false)).Digest;
     }
 
@@ -74,7 +74,7 @@ public sealed partial class RegistryClient
         var target = $"{Address.Host}/{repository}@{digest}";
         using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Head, Url($"v2/{repository}/blobs/{digest}")), scope, target, ct).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.NotFound) return null;
-        if (!response.IsSuccessStatusCode) throw await RefusalAsync(response, scope, repository, target, ct).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode) throw await RefusalAsync(response, scope, repository, target, RegistryResource.Blob, ct).ConfigureAwait(false);
         return response.Content.Headers.ContentLength ?? -1;
     }
 
@@ -85,7 +85,7 @@ public sealed partial class RegistryClient
         var scope = RegistryScope.Pull(repository);
         var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, Url($"v2/{repository}/blobs/{digest}")), scope, target, ct).ConfigureAwait(false);
         if (response.IsSuccessStatusCode) return response;
-        using (response) throw await RefusalAsync(response, scope, repository, target, ct).ConfigureAwait(false);
+        using (response) throw await RefusalAsync(response, scope, repository, target, RegistryResource.Blob, ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -103,7 +103,7 @@ public sealed partial class RegistryClient
         // Token registries refuse the whole request when the token grants no pull on the origin (another
         // project): that only means "no mount", and a plain upload may still be allowed.
         if (response.StatusCode == HttpStatusCode.Unauthorized || response.StatusCode == HttpStatusCode.Forbidden) return (false, null);
-        throw await RefusalAsync(response, scope, repository, target, ct).ConfigureAwait(false);
+        throw await RefusalAsync(response, scope, repository, target, RegistryResource.BlobUpload, ct).ConfigureAwait(false);
     }
 
     public async Task<Uri> StartUploadAsync(string repository, CancellationToken ct)
@@ -111,7 +111,7 @@ public sealed partial class RegistryClient
         var target = $"{Address.Host}/{repository}";
         var scope = RegistryScope.Push(repository);
         using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, Url($"v2/{repository}/blobs/uploads/")), scope, target, ct).ConfigureAwait(false);
-        if (response.StatusCode != HttpStatusCode.Accepted) throw await RefusalAsync(response, scope, repository, target, ct).ConfigureAwait(false);
+        if (response.StatusCode != HttpStatusCode.Accepted) throw await RefusalAsync(response, scope, repository, target, RegistryResource.BlobUpload, ct).ConfigureAwait(false);
         return Location(response, target);
     }
 
@@ -139,7 +139,7 @@ public sealed partial class RegistryClient
                     r.Content.Headers.TryAddWithoutValidation("Content-Range", $"{start}-{start + length - 1}");
                     return r;
                 }, scope, target, ct, retry: false).ConfigureAwait(false);
-                if (patch.StatusCode != HttpStatusCode.Accepted) throw await RefusalAsync(patch, scope, repository, target, ct).ConfigureAwait(false);
+                if (patch.StatusCode != HttpStatusCode.Accepted) throw await RefusalAsync(patch, scope, repository, target, RegistryResource.BlobUpload, ct).ConfigureAwait(false);
                 location = Location(patch, target);
                 offset += length;
             }
@@ -168,7 +168,7 @@ public sealed partial class RegistryClient
             _chunkedOnly = true;
             throw new RegistryException(RegistryErrorKind.ProtocolError, target, $"{Address.Host} refused a {size}-byte upload as too large; it will be sent in chunks.") { TransferMayRestart = true };
         }
-        if (response.StatusCode != HttpStatusCode.Created) throw await RefusalAsync(response, scope, repository, target, ct).ConfigureAwait(false);
+        if (response.StatusCode != HttpStatusCode.Created) throw await RefusalAsync(response, scope, repository, target, RegistryResource.BlobUpload, ct).ConfigureAwait(false);
         var stored = HeaderDigest(response);
         if (stored != null && stored != digest)
             throw new RegistryException(RegistryErrorKind.DigestMismatch, target, $"{Address.Host} stored the blob as {stored}, not {digest}.");
@@ -185,7 +185,7 @@ public sealed partial class RegistryClient
             r.Content.Headers.ContentType = new MediaTypeHeaderValue(manifest.MediaType);
             return r;
         }, scope, target, ct).ConfigureAwait(false);
-        if (response.StatusCode != HttpStatusCode.Created) throw await RefusalAsync(response, scope, repository, target, ct).ConfigureAwait(false);
+        if (response.StatusCode != HttpStatusCode.Created) throw await RefusalAsync(response, scope, repository, target, RegistryResource.Manifest, ct).ConfigureAwait(false);
         var stored = HeaderDigest(response);
         // The registry may name what it stored with another algorithm (sha256 for a child named by sha512): compared in its own.
         if (stored != null && (!Digest.TryParse(stored, out var storedDigest) || manifest.DigestLike(storedDigest!) != storedDigest))
@@ -237,7 +237,7 @@ public sealed partial class RegistryClient
         while (walk.Next is { } page)
         {
             using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, page), scope, target, ct).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode) throw await RefusalAsync(response, scope, repository, target, ct).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode) throw await RefusalAsync(response, scope, repository, target, RegistryResource.TagList, ct).ConfigureAwait(false);
             await ReadPageAsync(response, walk, "tags", "tag list page", target, visit, ct).ConfigureAwait(false);
             walk.Advance(response.Headers.TryGetValues("Link", out var links) ? links : null);
         }

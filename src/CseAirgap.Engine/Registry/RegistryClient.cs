@@ -1,43 +1,43 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
-using System.Linq;
 using System.Net;
 using System.Net.Http;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using CseAirgap.Engine.Failures;
+using CseAirgap.Engine.Registry.Transport;
 
 namespace CseAirgap.Engine.Registry;
 
 /// <summary>
-/// The one client for the registry HTTP API (OCI distribution spec). Its transport (RegistryClient.Transport.cs)
-/// is one stack of concerns: per-host back-off, a cap on requests in flight, credentials for this registry's origin
-/// only, redirects followed by hand, timeouts, and retries for what can be sent again. This file holds the
-/// authentication (basic, bearer tokens reused until they expire, one re-authentication after a 401) and refusals.
+/// The one client for the registry HTTP API (OCI distribution spec). Every request goes through the session's
+/// transport (Transport/RegistryTransport.cs: retry, redirects, per-host back-off, a cap on requests in flight,
+/// credentials for this registry's origin only, stall timeouts); this client holds its registry's credentials
+/// (<see cref="RegistryAuthenticator"/>) and turns refusals into errors that say what to do.
 /// </summary>
 public sealed partial class RegistryClient
 {
-    private readonly HttpClient _http;
-    private readonly NetworkCredential? _credential;
+    private readonly RegistryTransport _transport;
+    private readonly RegistryAuthenticator _auth;
     private readonly RegistrySessionOptions _options;
-    private readonly HostBackoff _backoff;
-    private readonly SemaphoreSlim _slots;
-    private readonly ConcurrentDictionary<string, BearerToken> _tokens = new();
-    private volatile AuthChallenge? _challenge;
+    private readonly string _concurrencyKey;
     private volatile bool _chunkedOnly;
     private long _requests;
 
-    internal RegistryClient(HttpClient http, RegistryAddress address, NetworkCredential? credential, RegistrySessionOptions options, HostBackoff? backoff = null)
+    internal RegistryClient(RegistryTransport transport, RegistryAddress address, NetworkCredential? credential, RegistrySessionOptions options)
     {
-        _http = http;
+        _transport = transport;
         Address = address;
-        _credential = credential;
         _options = options;
-        _backoff = backoff ?? new HostBackoff();
-        _slots = new SemaphoreSlim(options.MaxRequestsPerRegistry);
+        _concurrencyKey = address.BaseUri.GetLeftPart(UriPartial.Authority).ToLowerInvariant();
+        _auth = new RegistryAuthenticator(address, credential, options, transport, _concurrencyKey, CountRequest);
+    }
+
+    /// <summary>A client over its own transport, with <paramref name="http"/> as the platform (tests script a registry so).</summary>
+    internal RegistryClient(HttpClient http, RegistryAddress address, NetworkCredential? credential, RegistrySessionOptions options, HostBackoff? backoff = null)
+        : this(RegistryTransport.Compose(new HttpClientForwarder(http), options, backoff ?? new HostBackoff()), address, credential, options)
+    {
     }
 
     public RegistryAddress Address { get; }
@@ -48,7 +48,24 @@ public sealed partial class RegistryClient
     /// <summary>HTTP requests sent to this registry and its token service, for the benchmark and verbose output.</summary>
     public long RequestCount => Interlocked.Read(ref _requests);
 
+    private void CountRequest() => Interlocked.Increment(ref _requests);
+
     private Uri Url(string pathAndQuery) => new(Address.BaseUri, pathAndQuery);
+
+    /// <summary>
+    /// Sends a request, authenticating as the registry asks. <paramref name="retry"/> = false for streaming bodies,
+    /// which cannot be sent twice: their failures are left to the transfer layer. Everything else is safe to repeat:
+    /// GET, HEAD, DELETE, a manifest PUT (the same bytes under the same name), and the bodiless POSTs that open an
+    /// upload session or ask for a mount (a session left unused expires on its own). The answer is returned as soon as
+    /// its headers are in; its body is read through the stall timeout.
+    /// </summary>
+    internal async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> create, RegistryScope scope, string target, CancellationToken ct, bool retry = true)
+    {
+        using var request = create();
+        RegistryRequest.Attach(request, new RegistryRequest(target, Address.Host, _auth.For(scope, target),
+            retry && RegistryRequest.IsReplayableBody(request.Content), _concurrencyKey, CountRequest));
+        return await _transport.SendAsync(request, ct).ConfigureAwait(false);
+    }
 
     /// <summary>
     /// Learns how the registry authenticates and, for a token registry, fetches tokens for many repositories in
@@ -60,17 +77,8 @@ public sealed partial class RegistryClient
     {
         try
         {
-            if (_challenge == null) await PingAsync(ct).ConfigureAwait(false);
-            var challenge = _challenge;
-            if (challenge == null || !challenge.IsBearer) return null;
-            var wanted = scopes.GroupBy(s => s.Key).Select(g => g.First()).Where(s => !_tokens.ContainsKey(s.Key)).ToList();
-            // A few dozen scopes a request keeps the URL well under common limits.
-            for (var i = 0; i < wanted.Count; i += TokenScopesPerRequest)
-            {
-                var batch = wanted.Skip(i).Take(TokenScopesPerRequest).ToList();
-                var token = await GetTokenAsync(challenge, RegistryScope.Combine(batch), Address.Host, ct).ConfigureAwait(false);
-                foreach (var scope in batch) _tokens[scope.Key] = token;
-            }
+            if (_auth.Challenge == null) await PingAsync(ct).ConfigureAwait(false);
+            await _auth.PrepareTokensAsync(scopes, ct).ConfigureAwait(false);
             return null;
         }
         catch (RegistryException e)
@@ -78,64 +86,6 @@ public sealed partial class RegistryClient
             _options.Log?.Invoke($"{Address.Host}: tokens could not be fetched ahead ({e.Kind}); each request will ask for its own.");
             return e;
         }
-    }
-
-    private const int TokenScopesPerRequest = 25;
-
-    /// <summary>Credentials go only to this registry's own origin: never to a redirect, Link or Location elsewhere.</summary>
-    private async Task AuthorizeAsync(HttpRequestMessage request, RegistryScope scope, string target, CancellationToken ct)
-    {
-        var challenge = _challenge;
-        if (challenge == null || request.RequestUri == null || !RegistryOrigin.Same(request.RequestUri, Address.BaseUri)) return;
-        if (challenge.IsBasic && _credential != null)
-            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", BasicValue(_credential));
-        else if (challenge.IsBearer)
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", (await GetTokenAsync(challenge, scope, target, ct).ConfigureAwait(false)).Value);
-    }
-
-    private async Task<BearerToken> GetTokenAsync(AuthChallenge challenge, RegistryScope scope, string target, CancellationToken ct)
-    {
-        if (_tokens.TryGetValue(scope.Key, out var cached) && cached.IsValid) return cached;
-        if (string.IsNullOrEmpty(challenge.Realm))
-            throw new RegistryException(RegistryErrorKind.ProtocolError, Address.Host, $"{Address.Host} asks for a bearer token but names no token service (realm).");
-        if (!Uri.TryCreate(challenge.Realm, UriKind.Absolute, out var realm) || (realm.Scheme != Uri.UriSchemeHttps && realm.Scheme != Uri.UriSchemeHttp))
-            throw new RegistryException(RegistryErrorKind.ProtocolError, Address.Host, $"{Address.Host} names a token service that is not an http(s) URL.");
-        // Basic credentials travel to the token service only over TLS, or over plain HTTP when the admin named the
-        // registry itself with http:// (then everything is plain anyway, by their choice).
-        var sendCredential = _credential != null && (realm.Scheme == Uri.UriSchemeHttps || !Address.UseHttps);
-        if (_credential != null && !sendCredential)
-            throw new RegistryException(RegistryErrorKind.InsecureTokenRealm, Address.Host,
-                $"{Address.Host} is reached over HTTPS but names a token service over plain HTTP ({realm.GetLeftPart(UriPartial.Authority)}); " +
-                "the credentials were not sent there, where anyone on the path could read them. Have the registry's token realm use https://.");
-        // The registry's own token service belongs to it: a certificate check skipped for the registry covers it too.
-        if (_options.Trust.IsDestination(Address.Host)) _options.Trust.AddDestinationHost(RegistryOrigin.HostKey(realm));
-
-        var query = new StringBuilder();
-        if (challenge.Service != null) query.Append("service=").Append(Uri.EscapeDataString(challenge.Service));
-        foreach (var s in scope.Items) query.Append(query.Length > 0 ? "&" : "").Append("scope=").Append(Uri.EscapeDataString(s));
-        if (sendCredential) query.Append("&account=").Append(Uri.EscapeDataString(_credential!.UserName));
-        var url = new Uri(challenge.Realm + (challenge.Realm!.Contains("?") ? "&" : "?") + query);
-
-        using var response = await TransportAsync(() => new HttpRequestMessage(HttpMethod.Get, url), (request, _) =>
-        {
-            // Only to the realm itself, not to wherever it might redirect.
-            if (sendCredential && request.RequestUri != null && RegistryOrigin.Same(request.RequestUri, realm))
-                request.Headers.Authorization = new AuthenticationHeaderValue("Basic", BasicValue(_credential!));
-            return Task.CompletedTask;
-        }, null, "the token for " + target, retry: true, ct).ConfigureAwait(false);
-        if (response.StatusCode == HttpStatusCode.Unauthorized || response.StatusCode == HttpStatusCode.Forbidden)
-        {
-            throw _credential == null
-                ? new RegistryException(RegistryErrorKind.AuthenticationRequired, Address.Host,
-                    $"{Address.Host} refused anonymous access to {target}. Pass -Credential (or -SourceCredential for a source), or log in with 'docker login {Address.Host}'.")
-                : new RegistryException(RegistryErrorKind.AuthenticationFailed, Address.Host,
-                    $"{Address.Host} refused the user name or password of '{_credential.UserName}'. Check the credential you passed for this registry.");
-        }
-        if (!response.IsSuccessStatusCode)
-            throw new RegistryException(RegistryErrorKind.ProtocolError, Address.Host, $"The token service of {Address.Host} answered HTTP {(int)response.StatusCode}.");
-        var token = BearerToken.FromResponse(await ReadBoundedAsync(response, ContentLimits.TokenAnswer, "token answer", Address.Host, ct).ConfigureAwait(false), Address.Host);
-        _tokens[scope.Key] = token;
-        return token;
     }
 
     /// <summary>
@@ -150,30 +100,44 @@ public sealed partial class RegistryClient
     }
 
     /// <summary>Turns a refusal into an error that says what to do, telling "who are you" from "you may not".</summary>
-    internal async Task<RegistryException> RefusalAsync(HttpResponseMessage response, RegistryScope scope, string repository, string target, CancellationToken ct)
+    /// <param name="asked">What the request asked for, which names a 404: a manifest, a blob or a tag list.</param>
+    internal async Task<RegistryException> RefusalAsync(HttpResponseMessage response, RegistryScope scope, string repository, string target, RegistryResource asked, CancellationToken ct)
     {
         var status = (int)response.StatusCode;
         var body = await ErrorBodyAsync(response, ct).ConfigureAwait(false);
-        if (response.StatusCode == HttpStatusCode.NotFound)
-            return new RegistryException(RegistryErrorKind.NotFound, target, $"{target} was not found{body}. Check the repository path and the tag.");
+        if (response.StatusCode == HttpStatusCode.NotFound) return NotFound(asked, repository, target, body);
+        var credential = _auth.Credential;
         if (response.StatusCode == HttpStatusCode.Unauthorized || response.StatusCode == HttpStatusCode.Forbidden)
         {
-            if (_credential == null)
+            if (credential == null)
                 return new RegistryException(RegistryErrorKind.AuthenticationRequired, target,
                     $"{Address.Host} requires credentials for {(scope.WantsPush ? "pushing to" : "reading")} {target}. Pass -Credential, or log in with 'docker login {Address.Host}'.");
-            var challenge = _challenge;
+            var challenge = _auth.Challenge;
             var pushRefused = scope.WantsPush && (challenge != null && challenge.IsBearer
-                ? !(_tokens.TryGetValue(scope.Key, out var t) && t.Allows(repository, "push"))
+                ? !(_auth.TokenFor(scope) is { } t && t.Allows(repository, "push"))
                 : response.StatusCode == HttpStatusCode.Forbidden);
             if (pushRefused)
                 return new RegistryException(RegistryErrorKind.PushDenied, target,
-                    $"'{_credential.UserName}' is signed in to {Address.Host} but may not push to '{repository}'. On Harbor: create the project " +
+                    $"'{credential.UserName}' is signed in to {Address.Host} but may not push to '{repository}'. On Harbor: create the project " +
                     $"'{repository.Split('/')[0]}', give the account the Developer role or above in it, and make the project public so cluster VMs can pull anonymously.");
             return new RegistryException(RegistryErrorKind.AuthenticationFailed, target,
-                $"{Address.Host} refused the credentials of '{_credential.UserName}' for {target} (HTTP {status}). Check the user name and password.");
+                $"{Address.Host} refused the credentials of '{credential.UserName}' for {target} (HTTP {status}). Check the user name and password.");
         }
         return new RegistryException(RegistryErrorKind.ProtocolError, target, $"{Address.Host} answered HTTP {status} for {target}{body}.");
     }
+
+    private RegistryException NotFound(RegistryResource asked, string repository, string target, string body) => asked switch
+    {
+        RegistryResource.Blob => new RegistryException(RegistryErrorKind.BlobNotFound, target,
+            $"{target} was not found{body}: {Address.Host} does not hold this blob (a layer or config) in '{repository}'. " +
+            "The image's manifest names content the registry lacks: copy the image again from a source that has all of it."),
+        RegistryResource.BlobUpload => new RegistryException(RegistryErrorKind.BlobNotFound, target,
+            $"{Address.Host} answered 404 to the upload of {target}{body}: the repository or the upload session is not there. " +
+            "Check the destination path (on Harbor the project must exist)."),
+        RegistryResource.TagList => new RegistryException(RegistryErrorKind.TagListNotFound, target,
+            $"{Address.Host} has no tag list for '{repository}'{body}: the repository does not exist there. Check the repository path."),
+        _ => new RegistryException(RegistryErrorKind.NotFound, target, $"{target} was not found{body}. Check the repository path and the tag."),
+    };
 
     /// <summary>The start of an error body, for the message: at most ContentLimits.ErrorBody bytes are read, 300 characters shown, control characters escaped.</summary>
     private static async Task<string> ErrorBodyAsync(HttpResponseMessage response, CancellationToken ct)
@@ -192,6 +156,4 @@ public sealed partial class RegistryClient
             return string.Empty;
         }
     }
-
-    private static string BasicValue(NetworkCredential c) => Convert.ToBase64String(Encoding.UTF8.GetBytes(c.UserName + ":" + c.Password));
 }

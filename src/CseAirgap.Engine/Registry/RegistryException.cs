@@ -7,7 +7,14 @@ namespace CseAirgap.Engine.Registry;
 public enum RegistryErrorKind
 {
     InvalidInput,
+    /// <summary>A registry address (-Registry, a mirror) that is not one.</summary>
+    InvalidRegistry,
+    /// <summary>A manifest (tag or digest) the registry does not have.</summary>
     NotFound,
+    /// <summary>A blob (layer or config) the repository does not have.</summary>
+    BlobNotFound,
+    /// <summary>A repository whose tag list the registry does not have (the repository does not exist).</summary>
+    TagListNotFound,
     AuthenticationRequired,
     AuthenticationFailed,
     PushDenied,
@@ -48,7 +55,10 @@ public sealed class RegistryException : CseAirgapException
     private static string IdOf(RegistryErrorKind kind) => kind switch
     {
         RegistryErrorKind.InvalidInput => "InvalidInput",
+        RegistryErrorKind.InvalidRegistry => "InvalidRegistry",
         RegistryErrorKind.NotFound => "ManifestNotFound",
+        RegistryErrorKind.BlobNotFound => "BlobNotFound",
+        RegistryErrorKind.TagListNotFound => "TagListNotFound",
         RegistryErrorKind.AuthenticationRequired => "RegistryAuthenticationRequired",
         RegistryErrorKind.AuthenticationFailed => "RegistryAuthenticationFailed",
         RegistryErrorKind.PushDenied => "RegistryPushDenied",
@@ -67,7 +77,10 @@ public sealed class RegistryException : CseAirgapException
     private static FailureCategory CategoryOf(RegistryErrorKind kind) => kind switch
     {
         RegistryErrorKind.InvalidInput => FailureCategory.InvalidArgument,
+        RegistryErrorKind.InvalidRegistry => FailureCategory.InvalidArgument,
         RegistryErrorKind.NotFound => FailureCategory.ObjectNotFound,
+        RegistryErrorKind.BlobNotFound => FailureCategory.ObjectNotFound,
+        RegistryErrorKind.TagListNotFound => FailureCategory.ObjectNotFound,
         RegistryErrorKind.AuthenticationRequired => FailureCategory.AuthenticationError,
         RegistryErrorKind.AuthenticationFailed => FailureCategory.AuthenticationError,
         RegistryErrorKind.PushDenied => FailureCategory.PermissionDenied,

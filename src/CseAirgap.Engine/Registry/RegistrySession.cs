@@ -2,16 +2,17 @@ using System;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http;
+using CseAirgap.Engine.Registry.Transport;
 
 namespace CseAirgap.Engine.Registry;
 
 /// <summary>
-/// One HTTP connection pool and one client per registry for the life of a command, so tokens,
-/// learned auth schemes and connections are reused across images.
+/// One HTTP connection pool, one transport (its handlers composed once) and one client per registry for the life
+/// of a command, so tokens, learned auth schemes, per-host back-off and connections are reused across images.
 /// </summary>
 public sealed class RegistrySession : IDisposable
 {
-    private readonly HttpClient _http;
+    private readonly RegistryTransport _transport;
     private readonly ConcurrentDictionary<string, RegistryClient> _clients = new(StringComparer.Ordinal);
 
     public RegistrySession(RegistrySessionOptions options)
@@ -28,9 +29,7 @@ public sealed class RegistrySession : IDisposable
         // Decided per host: a connection is pooled per host, so it never carries another host's decision.
         handler.ServerCertificateCustomValidationCallback = (request, cert, chain, errors) =>
             options.Trust.Validate(request.RequestUri == null ? string.Empty : RegistryOrigin.HostKey(request.RequestUri), cert, chain, errors);
-        // Blobs can be gigabytes: cancellation, not a global timeout, ends a transfer.
-        _http = new HttpClient(handler) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
-        _http.DefaultRequestHeaders.UserAgent.ParseAdd("CseAirgap/" + typeof(RegistrySession).Assembly.GetName().Version);
+        _transport = RegistryTransport.Compose(handler, options, Backoff);
     }
 
     public RegistrySessionOptions Options { get; }
@@ -44,7 +43,7 @@ public sealed class RegistrySession : IDisposable
     /// different accounts, each keep their own (tokens included).
     /// </summary>
     public RegistryClient For(RegistryAddress address, NetworkCredential? credential) =>
-        _clients.GetOrAdd(ClientKey(address, credential), _ => new RegistryClient(_http, address, credential, Options, Backoff));
+        _clients.GetOrAdd(ClientKey(address, credential), _ => new RegistryClient(_transport, address, credential, Options));
 
     private static string ClientKey(RegistryAddress address, NetworkCredential? credential)
     {
@@ -56,5 +55,5 @@ public sealed class RegistrySession : IDisposable
         return origin + "\n" + credential.UserName + "\n" + hash;
     }
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose() => _transport.Dispose();
 }

@@ -5,12 +5,13 @@ using System.Net.Http;
 using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
+using CseAirgap.Engine.Failures;
 
 namespace CseAirgap.Engine.Registry;
 
 /// <summary>
 /// How long and how often to try again. Two layers use it, each for what only it can retry:
-/// the transport (<see cref="RegistryClient"/>) repeats a request that failed before its answer was read
+/// the transport (its retry layer, <see cref="Transport.RetryHandler"/>) repeats a request that failed before its answer was read
 /// (connection errors and 5xx: <see cref="MaxAttempts"/>; 429, or 503 with Retry-After: until
 /// <see cref="Budget"/> is spent); the transfer layer (<see cref="RunAsync{T}"/>) starts a whole blob again
 /// only when its body was cut or stalled midway or hashed wrong, which the transport cannot repeat.
@@ -109,18 +110,4 @@ public sealed class RetryPolicy
         }
         return null;
     }
-}
-
-/// <summary>Bytes that arrived did not hash to the digest that named them: a corrupt transfer, worth one more try.</summary>
-public sealed class DigestMismatchException : IOException
-{
-    public DigestMismatchException(string expected, string actual, long bytes)
-        : base($"expected {expected} but the {bytes} bytes received hash to {actual}")
-    {
-        Expected = expected;
-        Actual = actual;
-    }
-
-    public string Expected { get; }
-    public string Actual { get; }
 }

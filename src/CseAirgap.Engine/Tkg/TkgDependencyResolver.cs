@@ -80,7 +80,7 @@ public sealed class TkgDependencyResolver
             var newest = await NewestVersionTagAsync(tkgCompatibility, ct).ConfigureAwait(false);
             found(new TkgDependency($"{tkgCompatibility}:{newest}", "TKG compatibility"));
         }
-        catch (CseAirgapException e) when (e is RegistryException { Kind: RegistryErrorKind.NotFound } || e is TkgReleaseIncompleteException)
+        catch (CseAirgapException e) when (e is RegistryException { Kind: RegistryErrorKind.NotFound or RegistryErrorKind.TagListNotFound } || e is TkgReleaseIncompleteException)
         {
             problem(new TkgReleaseIncompleteException(tkgCompatibility,
                 $"{tkgCompatibility} has no v<number> tag at the source, so the TKG compatibility image is left out; the Tanzu CLI needs it to create a management cluster. " +

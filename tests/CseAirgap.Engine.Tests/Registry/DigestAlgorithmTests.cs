@@ -1,3 +1,4 @@
+using CseAirgap.Engine.Failures;
 using System.Net;
 using System.Text;
 using CseAirgap.Engine.Export;

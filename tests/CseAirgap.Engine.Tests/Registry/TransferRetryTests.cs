@@ -1,5 +1,6 @@
 using System;
 using System.Net.Http;
+using CseAirgap.Engine.Failures;
 using CseAirgap.Engine.Registry;
 using Xunit;
 
