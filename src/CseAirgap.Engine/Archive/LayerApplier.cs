@@ -117,7 +117,7 @@ public sealed class LayerApplier
                     _root.TrySetMode(parts, Permissions(entry), entry.Name);
                     break;
                 case TarEntryKind.SymbolicLink:
-                    if (!FileSystemLinks.CanCreateSymbolicLinks)
+                    if (!_rules.CreatesSymbolicLinks)
                     {
                         _root.Remove(parts, entry.Name);
                         SkippedLinks++;

@@ -22,6 +22,9 @@ public abstract class PathRules
 
     public bool FoldsCase => !ReferenceEquals(NameComparer, StringComparer.Ordinal);
 
+    /// <summary>Whether extraction makes symbolic links (never on Windows: it needs a privilege a scheduled task lacks, and .NET Framework has no API).</summary>
+    public abstract bool CreatesSymbolicLinks { get; }
+
     /// <summary>Why a single path component cannot be a file name here, or null when it can.</summary>
     public abstract string? WhyNotHoldable(string name);
 
@@ -32,6 +35,8 @@ public abstract class PathRules
 internal sealed class UnixPathRules : PathRules
 {
     public override StringComparer NameComparer => StringComparer.Ordinal;
+
+    public override bool CreatesSymbolicLinks => FileSystemLinks.CanCreateSymbolicLinks;
 
     // Only '/' and NUL, which EntryName and ConfinedRoot already refuse as unsafe.
     public override string? WhyNotHoldable(string name) => null;
@@ -59,6 +64,8 @@ internal sealed class WindowsPathRules : PathRules
     };
 
     public override StringComparer NameComparer => StringComparer.OrdinalIgnoreCase;
+
+    public override bool CreatesSymbolicLinks => false;
 
     public override string? WhyNotHoldable(string name)
     {

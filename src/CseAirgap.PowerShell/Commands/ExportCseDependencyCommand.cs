@@ -36,7 +36,7 @@ public sealed class ExportCseDependencyCommand : SourceRegistryCmdlet
     [ValidateRange(1, 64)]
     public int ThrottleLimit { get; set; } = 8;
 
-    /// <summary>For a .tar: split it into numbered parts of at most this many bytes (4GB - 1 for FAT32, say).</summary>
+    /// <summary>For a .tar: split it into numbered parts of at most this many bytes. On FAT32, 4095 MiB unless given (and no more than 4 GiB - 1).</summary>
     [Parameter]
     [ValidateRange(1048576, long.MaxValue)]
     public long MaxPartSize { get; set; }
@@ -70,7 +70,9 @@ public sealed class ExportCseDependencyCommand : SourceRegistryCmdlet
         LayoutDestination target;
         try
         {
-            target = asTar ? new TarExportTarget(path, MaxPartSize) : new FolderExportTarget(path, options.Log);
+            target = asTar
+                ? new TarExportTarget(path, ExportPartSize.Choose(path, MaxPartSize, VolumeFileSystem.OfThisMachine, options.Log))
+                : new FolderExportTarget(path, options.Log);
         }
         catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
         {

@@ -22,6 +22,8 @@ with tarfile.open(fileobj=buf, mode='w', format=tarfile.GNU_FORMAT) as tar:
             info.type = tarfile.DIRTYPE; info.mode = 0o755; tar.addfile(info)
         elif kind == 'link':
             info.type = tarfile.LNKTYPE; info.linkname = content; tar.addfile(info)
+        elif kind == 'sym':
+            info.type = tarfile.SYMTYPE; info.linkname = content; tar.addfile(info)
         else:
             # 'random:N' is N bytes that do not compress, the same for the same name
             data = random.Random(name).randbytes(int(content[7:])) if content.startswith('random:') else content.encode()
