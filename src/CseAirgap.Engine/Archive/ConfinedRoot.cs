@@ -235,6 +235,12 @@ public sealed class ConfinedRoot
                 Directory.Delete(path, recursive: false);
                 return;
             default:
+                // Windows refuses to delete a ReadOnly file (Unix looks only at the folder's permissions).
+                if (!FileSystemLinks.IsUnix)
+                {
+                    var attributes = File.GetAttributes(path);
+                    if ((attributes & FileAttributes.ReadOnly) != 0) File.SetAttributes(path, attributes & ~FileAttributes.ReadOnly);
+                }
                 File.Delete(path);
                 return;
         }

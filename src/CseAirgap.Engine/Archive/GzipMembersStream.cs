@@ -13,9 +13,9 @@ namespace CseAirgap.Engine.Archive;
 /// The framework's reader reads ahead, so where its member ended in the input is not known from outside. It is found:
 /// the member's last 8 bytes are the CRC-32 and length of what it decompressed to, which this stream computes as the
 /// bytes go by, so they are looked for in the input the reader took (kept here, the last <see cref="TailKept"/> bytes
-/// of it). What follows them is the next member. A reader that reads every member itself never ends a member early:
-/// when the input is used up there is nothing to continue, and when input is left but no trailer is seen the stream is
-/// refused rather than cut short.
+/// of it). What follows them is the next member. Both frameworks' readers check each member's CRC and length, so a
+/// trailer that is not found means the reader went through every member itself (.NET Core: its CRC spans them all),
+/// and whatever input it left is what it judged not to be gzip: the stream ends there, as it did before.
 /// </para>
 /// </summary>
 public sealed class GzipMembersStream : Registry.ReadOnlyStream
@@ -72,15 +72,8 @@ public sealed class GzipMembersStream : Registry.ReadOnlyStream
         }
         var taken = _input.Tail();
         var at = IndexOf(taken, trailer);
-        byte[] after;
-        if (at < 0)
-        {
-            // A reader that went on through every member (its CRC covered them all): only the end of the input is right here.
-            var probe = new byte[1];
-            if (ReadFully(_raw, probe, 1) == 0) return false;
-            throw new InvalidDataException("The gzip stream's member ended where its trailer could not be found, and input is left: it is damaged.");
-        }
-        after = new byte[taken.Length - at - 8];
+        if (at < 0) return false;
+        var after = new byte[taken.Length - at - 8];
         Array.Copy(taken, at + 8, after, 0, after.Length);
         // The next member's magic, read from what the reader took beyond the trailer and then the input itself.
         var rest = new PrefixStream(after, _raw);

@@ -47,7 +47,7 @@ internal sealed class UnixPathRules : PathRules
 /// <summary>
 /// Win32's naming rules (learn.microsoft.com, "Naming Files, Paths, and Namespaces"): no <c>&lt;&gt;:"/\|?*</c> and no
 /// character below 32 (on .NET Framework they throw ArgumentException, and ':' names an NTFS stream); no name ending in
-/// '.' or ' ' (Win32 strips them, so "foo." is "foo"); no device name (CON, PRN, AUX, NUL, COM1-9, LPT1-9, and their
+/// '.' or ' ' (Win32 strips them, so "foo." is "foo"); no device name (CON, PRN, AUX, NUL, COM0-9, LPT0-9, and their
 /// superscript-digit forms), with or without an extension, since "aux.h" opens the AUX device on the Windows versions
 /// before 11. Names are compared ignoring case, as NTFS does by default.
 /// </summary>
@@ -58,8 +58,8 @@ internal sealed class WindowsPathRules : PathRules
     private static readonly HashSet<string> Devices = new(StringComparer.OrdinalIgnoreCase)
     {
         "CON", "PRN", "AUX", "NUL",
-        "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9", "COM\u00B9", "COM\u00B2", "COM\u00B3",
-        "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9", "LPT\u00B9", "LPT\u00B2", "LPT\u00B3",
+        "COM0", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9", "COM\u00B9", "COM\u00B2", "COM\u00B3",
+        "LPT0", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9", "LPT\u00B9", "LPT\u00B2", "LPT\u00B3",
         "CONIN$", "CONOUT$",
     };
 

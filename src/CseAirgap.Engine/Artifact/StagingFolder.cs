@@ -140,7 +140,9 @@ public sealed class StagingFolder : IDisposable
             try
             {
                 ConfinedRoot.RemoveTree(candidate);
-                log?.Invoke($"Removed '{candidate}', left by an interrupted run (process {pid}, which has ended).");
+                log?.Invoke(oldTreeOfThisProcess
+                    ? $"Removed '{candidate}', the previous content of the destination, which an earlier run could not delete."
+                    : $"Removed '{candidate}', left by an interrupted run (process {pid}, which has ended).");
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
