@@ -37,7 +37,7 @@ public sealed class ConfinedRoot
         var path = Walk(parts, entry, createParents: true)!;
         var kind = KindOf(path);
         if (kind == PathKind.Directory) return;
-        if (kind != PathKind.Missing) RemoveTree(path);
+        if (kind != PathKind.Missing) RemoveTree(path, _rules);
         Directory.CreateDirectory(path);
     }
 
@@ -45,7 +45,7 @@ public sealed class ConfinedRoot
     public Stream CreateFile(IReadOnlyList<string> parts, string entry)
     {
         var path = Walk(parts, entry, createParents: true)!;
-        if (KindOf(path) != PathKind.Missing) RemoveTree(path);
+        if (KindOf(path) != PathKind.Missing) RemoveTree(path, _rules);
         return new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920);
     }
 
@@ -53,7 +53,7 @@ public sealed class ConfinedRoot
     public void Remove(IReadOnlyList<string> parts, string entry)
     {
         var path = Walk(parts, entry, createParents: false);
-        if (path != null && KindOf(path) != PathKind.Missing) RemoveTree(path);
+        if (path != null && KindOf(path) != PathKind.Missing) RemoveTree(path, _rules);
     }
 
     /// <summary>A symbolic link in place of whatever was there. Its target is kept as written: the gate never follows it.</summary>
@@ -61,7 +61,7 @@ public sealed class ConfinedRoot
     {
         if (target.Length == 0 || target.IndexOf('\0') >= 0) throw new UnsafeEntryException(entry, "it is a symbolic link with no usable target");
         var path = Walk(parts, entry, createParents: true)!;
-        if (KindOf(path) != PathKind.Missing) RemoveTree(path);
+        if (KindOf(path) != PathKind.Missing) RemoveTree(path, _rules);
         FileSystemLinks.CreateSymbolicLink(path, target);
     }
 
@@ -77,7 +77,7 @@ public sealed class ConfinedRoot
         var source = RegularFileToLink(sourceParts, entry, linkTarget);
         var path = Walk(parts, entry, createParents: true)!;
         if (string.Equals(source, path, StringComparison.Ordinal)) return true;
-        if (KindOf(path) != PathKind.Missing) RemoveTree(path);
+        if (KindOf(path) != PathKind.Missing) RemoveTree(path, _rules);
         // Making the link's folders or clearing its name can remove the source (a link "d" to "d/f"): look again.
         source = RegularFileToLink(sourceParts, entry, linkTarget);
         if (_linker.TryLink(source, path)) return true;
@@ -219,8 +219,11 @@ public sealed class ConfinedRoot
     /// Deletes a path and, for a real directory, everything in it, never following a link (a link is unlinked).
     /// Folders are made writable first, so a 0555 folder of an earlier extraction goes too when not running as root.
     /// </summary>
-    public static void RemoveTree(string path)
+    /// <param name="rules">Gives each path inside in the form the OS takes (a deep tree passes 260 characters on Windows); this platform's by default.</param>
+    public static void RemoveTree(string path, PathRules? rules = null)
     {
+        rules ??= PathRules.ForThisPlatform;
+        path = rules.ForOs(path);
         switch (KindOf(path))
         {
             case PathKind.Missing:
@@ -231,7 +234,7 @@ public sealed class ConfinedRoot
                 return;
             case PathKind.Directory:
                 FileSystemLinks.SetMode(path, 0x1C0);
-                foreach (var child in new List<string>(Directory.EnumerateFileSystemEntries(path))) RemoveTree(child);
+                foreach (var child in new List<string>(Directory.EnumerateFileSystemEntries(path))) RemoveTree(child, rules);
                 Directory.Delete(path, recursive: false);
                 return;
             default:
