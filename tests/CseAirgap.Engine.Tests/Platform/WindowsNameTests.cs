@@ -61,6 +61,9 @@ public sealed class WindowsNameTests : IDisposable
         var applier = new LayerApplier(root, log.Add, rules: PathRules.Windows);
 
         using (var tar = System.IO.File.OpenRead(layer)) applier.Apply(tar);
+        // A later layer's whiteout of a name that was never written deletes nothing and fails nothing.
+        var upper = Write("tar", Path.Combine(_scratch, "upper.tar"), File("var/lib/dpkg/info/.wh.libc6:amd64.list", ""), File("usr/.wh..wh..opq", ""));
+        using (var tar = System.IO.File.OpenRead(upper)) applier.Apply(tar);
         applier.Finish();
 
         Assert.Equal("/etc", System.IO.File.ReadAllText(Path.Combine(root, "var/lib/dpkg/info/base-files.list")));
@@ -80,14 +83,17 @@ public sealed class WindowsNameTests : IDisposable
             File("E/inside.txt", "kept"),
             File("e", "a file"),
             File("include/xt_CONNMARK.h", "upper, replaced by its own name"),
-            HardLink("include/link.h", "include/xt_connmark.h"));
+            HardLink("include/link.h", "include/xt_connmark.h"),
+            HardLink("include/XT_CONNMARK_LINK.H", "INCLUDE/XT_CONNMARK.H"));
         var root = Path.Combine(_scratch, "root");
         var applier = new LayerApplier(root, null, rules: PathRules.Windows);
 
         using (var tar = System.IO.File.OpenRead(layer)) applier.Apply(tar);
         applier.Finish();
 
-        Assert.Equal(new[] { "xt_CONNMARK.h" }, Directory.GetFileSystemEntries(Path.Combine(root, "include")).Select(Path.GetFileName));
+        Assert.Equal(new[] { "XT_CONNMARK_LINK.H", "xt_CONNMARK.h" }, Directory.GetFileSystemEntries(Path.Combine(root, "include")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        // A hard link names its target as Windows would find it: ignoring case.
+        Assert.Equal("upper, replaced by its own name", System.IO.File.ReadAllText(Path.Combine(root, "include/XT_CONNMARK_LINK.H")));
         Assert.Equal("upper, replaced by its own name", System.IO.File.ReadAllText(Path.Combine(root, "include/xt_CONNMARK.h")));
         Assert.Equal("kept", System.IO.File.ReadAllText(Path.Combine(root, "E/inside.txt")));
         Assert.Equal(new[] { "E", "include" }, Directory.GetFileSystemEntries(root).Select(Path.GetFileName).Order(StringComparer.Ordinal));
@@ -149,5 +155,16 @@ public sealed class WindowsNameTests : IDisposable
         Assert.Equal(@"\\?\UNC\server\share\" + tail, PathRules.Windows.ForOs(@"\\server\share\" + tail));
         Assert.Equal("/home/" + tail, PathRules.Windows.ForOs("/home/" + tail));
         Assert.Equal(@"C:\" + tail, PathRules.Unix.ForOs(@"C:\" + tail));
+    }
+
+    [Fact]
+    public void TheGateRefusesAWindowsUnholdableNameItselfRatherThanHandItToTheFramework()
+    {
+        var root = Path.Combine(_scratch, "gate");
+        Directory.CreateDirectory(root);
+        var gate = new ConfinedRoot(root, rules: PathRules.Windows);
+        var refused = Assert.Throws<UnsafeEntryException>(() => gate.CreateFile(new[] { "dpkg", "libc6:amd64.list" }, "dpkg/libc6:amd64.list"));
+        Assert.Equal("dpkg/libc6:amd64.list", refused.Entry);
+        Assert.Empty(Directory.GetFileSystemEntries(root));
     }
 }
