@@ -15,12 +15,15 @@ public sealed class ConfinedRoot
 {
     private readonly string _prefix;
     private readonly IHardLinker _linker;
+    private readonly PathRules _rules;
 
     /// <param name="root">An existing real folder (not a link), which the caller made for this extraction.</param>
     /// <param name="linker">How hard links are made; the platform's own by default.</param>
-    public ConfinedRoot(string root, IHardLinker? linker = null)
+    /// <param name="rules">Which names the file system holds and how paths reach the OS; the platform's own by default.</param>
+    public ConfinedRoot(string root, IHardLinker? linker = null, PathRules? rules = null)
     {
         _linker = linker ?? HardLinkers.ForThisPlatform;
+        _rules = rules ?? PathRules.ForThisPlatform;
         Root = Path.GetFullPath(root);
         if (KindOf(Root) != PathKind.Directory) throw new ArgumentException($"'{root}' is not a folder.", nameof(root));
         _prefix = Root.EndsWith(Path.DirectorySeparatorChar.ToString(), StringComparison.Ordinal) ? Root : Root + Path.DirectorySeparatorChar;
@@ -34,7 +37,7 @@ public sealed class ConfinedRoot
         var path = Walk(parts, entry, createParents: true)!;
         var kind = KindOf(path);
         if (kind == PathKind.Directory) return;
-        if (kind != PathKind.Missing) RemoveTree(path);
+        if (kind != PathKind.Missing) RemoveTree(path, _rules);
         Directory.CreateDirectory(path);
     }
 
@@ -42,7 +45,7 @@ public sealed class ConfinedRoot
     public Stream CreateFile(IReadOnlyList<string> parts, string entry)
     {
         var path = Walk(parts, entry, createParents: true)!;
-        if (KindOf(path) != PathKind.Missing) RemoveTree(path);
+        if (KindOf(path) != PathKind.Missing) RemoveTree(path, _rules);
         return new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920);
     }
 
@@ -50,7 +53,7 @@ public sealed class ConfinedRoot
     public void Remove(IReadOnlyList<string> parts, string entry)
     {
         var path = Walk(parts, entry, createParents: false);
-        if (path != null && KindOf(path) != PathKind.Missing) RemoveTree(path);
+        if (path != null && KindOf(path) != PathKind.Missing) RemoveTree(path, _rules);
     }
 
     /// <summary>A symbolic link in place of whatever was there. Its target is kept as written: the gate never follows it.</summary>
@@ -58,7 +61,7 @@ public sealed class ConfinedRoot
     {
         if (target.Length == 0 || target.IndexOf('\0') >= 0) throw new UnsafeEntryException(entry, "it is a symbolic link with no usable target");
         var path = Walk(parts, entry, createParents: true)!;
-        if (KindOf(path) != PathKind.Missing) RemoveTree(path);
+        if (KindOf(path) != PathKind.Missing) RemoveTree(path, _rules);
         FileSystemLinks.CreateSymbolicLink(path, target);
     }
 
@@ -74,7 +77,7 @@ public sealed class ConfinedRoot
         var source = RegularFileToLink(sourceParts, entry, linkTarget);
         var path = Walk(parts, entry, createParents: true)!;
         if (string.Equals(source, path, StringComparison.Ordinal)) return true;
-        if (KindOf(path) != PathKind.Missing) RemoveTree(path);
+        if (KindOf(path) != PathKind.Missing) RemoveTree(path, _rules);
         // Making the link's folders or clearing its name can remove the source (a link "d" to "d/f"): look again.
         source = RegularFileToLink(sourceParts, entry, linkTarget);
         if (_linker.TryLink(source, path)) return true;
@@ -115,7 +118,7 @@ public sealed class ConfinedRoot
     /// <summary>The names inside a real directory (none when it is missing or is not one).</summary>
     public IReadOnlyList<string> ListChildren(IReadOnlyList<string> parts, string entry)
     {
-        var path = parts.Count == 0 ? Root : Walk(parts, entry, createParents: false);
+        var path = parts.Count == 0 ? _rules.ForOs(Root) : Walk(parts, entry, createParents: false);
         var names = new List<string>();
         if (path == null || KindOf(path) != PathKind.Directory) return names;
         foreach (var child in Directory.EnumerateFileSystemEntries(path)) names.Add(Path.GetFileName(child));
@@ -142,15 +145,23 @@ public sealed class ConfinedRoot
     /// <summary>
     /// The full path of the components, every step checked: an existing step must be a real directory (a link is
     /// refused; a file is replaced by a directory when <paramref name="createParents"/>, else the path is null).
+    /// The path is in the form the OS is given (see <see cref="PathRules.ForOs"/>).
     /// </summary>
     private string? Walk(IReadOnlyList<string> parts, string entry, bool createParents)
     {
         if (parts.Count == 0) throw new UnsafeEntryException(entry, "it names the destination itself");
-        foreach (var part in parts) CheckComponent(part, entry);
-        var path = Root;
+        foreach (var part in parts)
+        {
+            CheckComponent(part, entry);
+            // The applier skips such names before they get here; this keeps Path.Combine from throwing on .NET Framework.
+            var why = _rules.WhyNotHoldable(part);
+            if (why != null) throw new UnsafeEntryException(entry, $"the name '{part}' cannot be written here: {why}");
+        }
+        var normal = Root;
         for (var i = 0; i < parts.Count - 1; i++)
         {
-            path = Path.Combine(path, parts[i]);
+            normal = Path.Combine(normal, parts[i]);
+            var path = _rules.ForOs(normal);
             switch (KindOf(path))
             {
                 case PathKind.Directory:
@@ -168,14 +179,14 @@ public sealed class ConfinedRoot
                     break;
             }
         }
-        var full = Path.Combine(path, parts[parts.Count - 1]);
+        var full = Path.Combine(normal, parts[parts.Count - 1]);
         // Defence in depth: the components were checked one by one, so this cannot fail unless that check is broken.
         if (!full.StartsWith(_prefix, StringComparison.Ordinal) || full.Length == _prefix.Length)
             throw new UnsafeEntryException(entry, "it resolves outside the destination");
-        return full;
+        return _rules.ForOs(full);
     }
 
-    /// <summary>Refuses a component that is not a plain name.</summary>
+    /// <summary>Refuses a component that is not a plain name (what a platform cannot hold is <see cref="PathRules"/>' to say).</summary>
     public static void CheckComponent(string part, string entry)
     {
         if (part.Length == 0 || part == "." || part == "..")
@@ -184,8 +195,6 @@ public sealed class ConfinedRoot
         {
             if (c == '/' || c == '\\' || c == '\0')
                 throw new UnsafeEntryException(entry, $"the name '{part}' holds a separator");
-            if (c == ':' && !FileSystemLinks.IsUnix)
-                throw new UnsafeEntryException(entry, $"the name '{part}' holds ':', which Windows reads as a drive or a stream");
         }
     }
 
@@ -210,8 +219,11 @@ public sealed class ConfinedRoot
     /// Deletes a path and, for a real directory, everything in it, never following a link (a link is unlinked).
     /// Folders are made writable first, so a 0555 folder of an earlier extraction goes too when not running as root.
     /// </summary>
-    public static void RemoveTree(string path)
+    /// <param name="rules">Gives each path inside in the form the OS takes (a deep tree passes 260 characters on Windows); this platform's by default.</param>
+    public static void RemoveTree(string path, PathRules? rules = null)
     {
+        rules ??= PathRules.ForThisPlatform;
+        path = rules.ForOs(path);
         switch (KindOf(path))
         {
             case PathKind.Missing:
@@ -222,10 +234,16 @@ public sealed class ConfinedRoot
                 return;
             case PathKind.Directory:
                 FileSystemLinks.SetMode(path, 0x1C0);
-                foreach (var child in new List<string>(Directory.EnumerateFileSystemEntries(path))) RemoveTree(child);
+                foreach (var child in new List<string>(Directory.EnumerateFileSystemEntries(path))) RemoveTree(child, rules);
                 Directory.Delete(path, recursive: false);
                 return;
             default:
+                // Windows refuses to delete a ReadOnly file (Unix looks only at the folder's permissions).
+                if (!FileSystemLinks.IsUnix)
+                {
+                    var attributes = File.GetAttributes(path);
+                    if ((attributes & FileAttributes.ReadOnly) != 0) File.SetAttributes(path, attributes & ~FileAttributes.ReadOnly);
+                }
                 File.Delete(path);
                 return;
         }

@@ -1,6 +1,5 @@
 using System;
 using System.IO;
-using System.IO.Compression;
 
 namespace CseAirgap.Engine.Archive;
 
@@ -10,13 +9,15 @@ namespace CseAirgap.Engine.Archive;
 /// anything else as a plain tar. What comes out of gzip or zstd is charged to an <see cref="ExpansionBudget"/> as it is
 /// read, so a compression bomb is refused while streaming, after at most the cap's worth of work. A plain tar is not
 /// charged here: it is no bigger than the bytes given, and what is written of it is charged by the applier.
+/// A gzip layer is read to its last member on every framework (see <see cref="GzipMembersStream"/>).
 /// </summary>
 public static class LayerDecompression
 {
     /// <summary>Opens a layer under the default caps, for a reader that has no expansion of its own.</summary>
     public static Stream Open(Stream raw) => Open(raw, new ExpansionBudget(ExpansionLimits.Default, "a layer"));
 
-    public static Stream Open(Stream raw, ExpansionBudget budget)
+    /// <param name="gzipReader">The framework's reader of one gzip member; <see cref="GzipMembersStream.FrameworkReader"/> by default.</param>
+    public static Stream Open(Stream raw, ExpansionBudget budget, Func<Stream, Stream>? gzipReader = null)
     {
         var head = new byte[4];
         var read = 0;
@@ -28,7 +29,7 @@ public static class LayerDecompression
         }
         Stream joined = new PrefixedStream(head, read, raw);
         if (read >= 2 && head[0] == 0x1F && head[1] == 0x8B)
-            return new ChargedStream(new GZipStream(joined, CompressionMode.Decompress), budget);
+            return new ChargedStream(new GzipMembersStream(joined, gzipReader), budget);
         if (read >= 4 && head[0] == 0x28 && head[1] == 0xB5 && head[2] == 0x2F && head[3] == 0xFD)
             return new ChargedStream(new SharpCompress.Compressors.ZStandard.DecompressionStream(joined, leaveOpen: false), budget);
         return joined;

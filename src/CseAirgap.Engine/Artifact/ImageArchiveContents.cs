@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Threading;
 using CseAirgap.Engine.Archive;
 using CseAirgap.Engine.Failures;
@@ -17,18 +18,20 @@ namespace CseAirgap.Engine.Artifact;
 internal sealed class ImageArchiveContents
 {
     private readonly ConfinedRoot _root;
+    private readonly PathRules _rules;
     private readonly string _archive;
     private readonly Dictionary<string, TarEntry> _entries = new(StringComparer.Ordinal);
 
-    private ImageArchiveContents(string folder, string archive)
+    private ImageArchiveContents(string folder, string archive, PathRules rules)
     {
-        _root = new ConfinedRoot(folder);
+        _rules = rules;
+        _root = new ConfinedRoot(folder, rules: rules);
         _archive = archive;
     }
 
-    public static ImageArchiveContents Unpack(Stream tar, string folder, string archive, ExpansionBudget budget)
+    public static ImageArchiveContents Unpack(Stream tar, string folder, string archive, ExpansionBudget budget, PathRules? rules = null)
     {
-        var contents = new ImageArchiveContents(folder, archive);
+        var contents = new ImageArchiveContents(folder, archive, rules ?? PathRules.ForThisPlatform);
         var reader = new TarEntryReader(tar);
         TarEntry? entry;
         while ((entry = reader.Next()) != null)
@@ -36,6 +39,8 @@ internal sealed class ImageArchiveContents
             budget.ChargeEntry();
             var parts = EntryName.Split(entry.Name);
             if (parts.Length == 0) continue;
+            // A name the file system cannot hold is no manifest or layer (those are plain names or digests): left out.
+            if (parts.Any(p => contents._rules.WhyNotHoldable(p) != null)) continue;
             contents._entries[string.Join("/", parts)] = entry;
             if (entry.Kind == TarEntryKind.Directory) contents._root.CreateDirectory(parts, entry.Name);
             else if (entry.Kind == TarEntryKind.File)

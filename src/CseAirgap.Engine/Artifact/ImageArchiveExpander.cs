@@ -19,26 +19,29 @@ public sealed class ImageArchiveExpander
 {
     private readonly Action<string>? _log;
     private readonly ExpansionLimits _limits;
+    private readonly ExpansionPlatform _platform;
 
-    public ImageArchiveExpander(Action<string>? log, ExpansionLimits? limits = null)
+    /// <param name="platform">Path rules, gzip reader and folder moves; this platform's own by default.</param>
+    public ImageArchiveExpander(Action<string>? log, ExpansionLimits? limits = null, ExpansionPlatform? platform = null)
     {
         _log = log;
         _limits = limits ?? ExpansionLimits.Default;
+        _platform = platform ?? ExpansionPlatform.ForThisPlatform;
     }
 
     public ExpandedImage Expand(string archive, string platform, string destination)
     {
         if (!File.Exists(archive)) throw new RegistryException(RegistryErrorKind.InvalidInput, archive, $"The archive '{archive}' does not exist.");
-        var kind = ArchiveKindOf(archive, _limits);
-        using var staging = new StagingFolder(destination, _log);
+        var kind = ArchiveKindOf(archive, _limits, _platform.GzipReader);
+        using var staging = new StagingFolder(destination, _log, _platform.FolderMover);
         // One budget for the whole expansion: the archive, its unpacked files and every layer.
         var budget = new ExpansionBudget(_limits, archive);
-        var applier = new LayerApplier(staging.Folder, _log, budget);
+        var applier = new LayerApplier(staging.Folder, _log, budget, rules: _platform.PathRules);
         string? digest = null;
         if (kind == ArchiveKind.FileSystem)
         {
             using var file = File.OpenRead(archive);
-            using var tar = LayerDecompression.Open(file, budget);
+            using var tar = LayerDecompression.Open(file, budget, _platform.GzipReader);
             applier.Apply(tar, honourWhiteouts: false);
         }
         else
@@ -47,8 +50,8 @@ public sealed class ImageArchiveExpander
             using var unpacked = new StagingFolder(destination + ".archive", _log);
             ImageArchiveContents contents;
             using (var file = File.OpenRead(archive))
-            using (var tar = LayerDecompression.Open(file, budget))
-                contents = ImageArchiveContents.Unpack(tar, unpacked.Folder, archive, budget);
+            using (var tar = LayerDecompression.Open(file, budget, _platform.GzipReader))
+                contents = ImageArchiveContents.Unpack(tar, unpacked.Folder, archive, budget, _platform.PathRules);
             var layers = kind == ArchiveKind.DockerSave ? DockerSaveLayers(contents, archive, out digest) : OciLayers(contents, platform, archive, out digest);
             var i = 0;
             foreach (var (name, layerDigest, size) in layers)
@@ -58,7 +61,7 @@ public sealed class ImageArchiveExpander
                 using (layerFile)
                 {
                     Stream source = layerDigest == null ? layerFile : new VerifyingStream(layerFile, layerDigest, size ?? fileSize, null);
-                    using var tar = LayerDecompression.Open(source, budget);
+                    using var tar = LayerDecompression.Open(source, budget, _platform.GzipReader);
                     applier.Apply(tar);
                     // To the last byte of the layer file, so its digest is checked before anything is kept.
                     RegistryImageExpander.Drain(tar);
@@ -68,7 +71,7 @@ public sealed class ImageArchiveExpander
         }
         applier.Finish();
         staging.Commit();
-        return new ExpandedImage(destination, digest, applier.SkippedDevices, applier.SkippedLinks);
+        return new ExpandedImage(destination, digest, applier);
     }
 
     private enum ArchiveKind
@@ -83,12 +86,12 @@ public sealed class ImageArchiveExpander
     /// save of many layers has its manifest.json far down. Only headers are read (an uncompressed archive is seeked through),
     /// under the caps of its own budget, so a compressed bomb is not read through twice.
     /// </summary>
-    private static ArchiveKind ArchiveKindOf(string archive, ExpansionLimits limits)
+    private static ArchiveKind ArchiveKindOf(string archive, ExpansionLimits limits, Func<Stream, Stream> gzipReader)
     {
         var budget = new ExpansionBudget(limits, archive);
         bool manifest = false, layout = false, index = false;
         using var file = File.OpenRead(archive);
-        using var tar = LayerDecompression.Open(file, budget);
+        using var tar = LayerDecompression.Open(file, budget, gzipReader);
         var reader = new TarEntryReader(tar);
         TarEntry? entry;
         while ((entry = reader.Next()) != null)

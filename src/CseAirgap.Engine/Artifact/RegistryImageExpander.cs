@@ -16,12 +16,15 @@ public sealed class RegistryImageExpander
     private readonly RegistryClient _client;
     private readonly Action<string>? _log;
     private readonly ExpansionLimits _limits;
+    private readonly ExpansionPlatform _platform;
 
-    public RegistryImageExpander(RegistryClient client, Action<string>? log, ExpansionLimits? limits = null)
+    /// <param name="platform">Path rules, gzip reader and folder moves; this platform's own by default.</param>
+    public RegistryImageExpander(RegistryClient client, Action<string>? log, ExpansionLimits? limits = null, ExpansionPlatform? platform = null)
     {
         _client = client;
         _log = log;
         _limits = limits ?? ExpansionLimits.Default;
+        _platform = platform ?? ExpansionPlatform.ForThisPlatform;
     }
 
     public async Task<ExpandedImage> ExpandAsync(ImageReference fetch, string platform, string destination, Action<long>? onBytes, CancellationToken ct)
@@ -36,9 +39,9 @@ public sealed class RegistryImageExpander
             manifest = await _client.GetManifestAsync(fetch.Repository, chosen, ct).ConfigureAwait(false);
         }
 
-        using var staging = new StagingFolder(destination, _log);
+        using var staging = new StagingFolder(destination, _log, _platform.FolderMover);
         var budget = new ExpansionBudget(_limits, target);
-        var applier = new LayerApplier(staging.Folder, _log, budget);
+        var applier = new LayerApplier(staging.Folder, _log, budget, rules: _platform.PathRules);
         // Layers after the config, in order: each one stacks on the ones before it.
         for (var i = 1; i < manifest.Blobs.Count; i++)
         {
@@ -48,7 +51,7 @@ public sealed class RegistryImageExpander
             var body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
             using var verified = new VerifyingStream(body, layer.Digest, layer.Size, onBytes);
             using (ct.Register(() => body.Dispose()))
-            using (var tar = LayerDecompression.Open(verified, budget))
+            using (var tar = LayerDecompression.Open(verified, budget, _platform.GzipReader))
             {
                 applier.Apply(tar);
                 // To the last byte of the blob (the tar may end before the gzip does), so its digest is checked.
@@ -59,7 +62,7 @@ public sealed class RegistryImageExpander
         }
         applier.Finish();
         staging.Commit();
-        return new ExpandedImage(destination, top.Digest, applier.SkippedDevices, applier.SkippedLinks);
+        return new ExpandedImage(destination, top.Digest, applier);
     }
 
     /// <summary>Reads to the end, so the digest check runs on every byte of the blob.</summary>

@@ -71,7 +71,7 @@ public sealed class DockerImageExporter
                 ct.ThrowIfCancellationRequested();
                 applier.Finish();
                 staging.Commit();
-                return new ExpandedImage(destination, digest, applier.SkippedDevices, applier.SkippedLinks);
+                return new ExpandedImage(destination, digest, applier);
             }
             finally
             {

@@ -18,8 +18,10 @@ internal static class ExportFiles
         return File.Exists(path) || Directory.Exists(path);
     }
 
-    public static Stream Open(string root, string relative, string export)
+    /// <param name="links">Which reparse points are links; this platform's rule by default.</param>
+    public static Stream Open(string root, string relative, string export, LinkInspector? links = null)
     {
+        links ??= LinkInspector.ForThisPlatform;
         var path = Full(root, relative);
         var at = root;
         var segments = relative.Split('/');
@@ -27,7 +29,7 @@ internal static class ExportFiles
         {
             at = Path.Combine(at, segments[i]);
             var folder = new DirectoryInfo(at);
-            if (folder.Exists && (folder.Attributes & FileAttributes.ReparsePoint) != 0)
+            if (folder.Exists && links.IsLink(at))
                 throw new UnsafeExportFileException(at, "the folder is a symbolic link");
         }
         var file = new FileInfo(path);
@@ -37,7 +39,7 @@ internal static class ExportFiles
             throw new ExportIncompleteException(export, relative,
                 $"The export {export} has no {relative}: it is incomplete. Run Test-CseExport, then export again (a folder export adds only what is missing).");
         }
-        if ((file.Attributes & FileAttributes.ReparsePoint) != 0) throw new UnsafeExportFileException(path, "it is a symbolic link");
+        if (links.IsLink(path)) throw new UnsafeExportFileException(path, "it is a symbolic link");
         var length = file.Length;
         // A device or a pipe reports no length: nothing is opened, so nothing can block or stream without end.
         if (length == 0) return new MemoryStream(new byte[0], writable: false);
@@ -46,9 +48,9 @@ internal static class ExportFiles
     }
 
     /// <summary>A whole small file (index.json, a manifest), refused past <paramref name="limit"/> bytes before it is read.</summary>
-    public static byte[] ReadAll(string root, string relative, int limit, string what)
+    public static byte[] ReadAll(string root, string relative, int limit, string what, LinkInspector? links = null)
     {
-        using var stream = Open(root, relative, root);
+        using var stream = Open(root, relative, root, links);
         return ReadAll(stream, limit, what, Full(root, relative));
     }
 

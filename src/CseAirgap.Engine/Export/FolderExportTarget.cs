@@ -15,18 +15,26 @@ namespace CseAirgap.Engine.Export;
 public sealed class FolderExportTarget : LayoutDestination
 {
     private readonly string _root;
+    private readonly LinkInspector _links;
+    private readonly string? _format;
+    private readonly long? _largestFile;
 
     /// <param name="log">Hears of the leftovers of interrupted runs that were removed.</param>
-    public FolderExportTarget(string root, Action<string>? log = null) : base(Path.GetFullPath(root))
+    /// <param name="links">Which reparse points are links (a deduplicated blob is not); this platform's rule by default.</param>
+    /// <param name="volumes">The file system of the folder (a blob FAT32 cannot hold is refused before it is fetched); this machine's by default.</param>
+    public FolderExportTarget(string root, Action<string>? log = null, LinkInspector? links = null, VolumeFileSystem? volumes = null) : base(Path.GetFullPath(root))
     {
         _root = Path.GetFullPath(root);
+        _links = links ?? LinkInspector.ForThisPlatform;
+        _format = (volumes ?? VolumeFileSystem.OfThisMachine).FormatOf(_root);
+        _largestFile = VolumeFileSystem.LargestFileOn(_format);
         foreach (var folder in OciLayoutFormat.BlobFolders) Directory.CreateDirectory(Path.Combine(_root, folder));
         var removed = PartialFiles.RemoveStale(_root, OciLayoutFormat.BlobFolders);
         if (removed > 0) log?.Invoke($"{_root}: removed {removed} unfinished files left by interrupted exports.");
         var index = Path.Combine(_root, OciLayoutFormat.IndexFile);
         // A re-run keeps what earlier runs recorded.
         if (File.Exists(index))
-            foreach (var image in OciLayoutFormat.ReadIndex(ExportFiles.ReadAll(_root, OciLayoutFormat.IndexFile, ContentLimits.Document, "index.json"), _root)) Remember(image);
+            foreach (var image in OciLayoutFormat.ReadIndex(ExportFiles.ReadAll(_root, OciLayoutFormat.IndexFile, ContentLimits.Document, "index.json", _links), _root)) Remember(image);
         File.WriteAllBytes(Path.Combine(_root, OciLayoutFormat.LayoutFile), OciLayoutFormat.LayoutBytes);
     }
 
@@ -35,13 +43,15 @@ public sealed class FolderExportTarget : LayoutDestination
 
     public override bool HasBlob(Descriptor blob)
     {
-        var file = new FileInfo(Path.Combine(_root, OciLayoutFormat.BlobPath(blob.Digest)));
-        return file.Exists && (file.Attributes & FileAttributes.ReparsePoint) == 0 && file.Length == blob.Size;
+        var path = Path.Combine(_root, OciLayoutFormat.BlobPath(blob.Digest));
+        var file = new FileInfo(path);
+        return file.Exists && !_links.IsLink(path) && file.Length == blob.Size;
     }
 
     public override async Task WriteBlobAsync(string store, Descriptor blob, Func<CancellationToken, Task<Stream>> open, CancellationToken ct)
     {
         var final = Path.Combine(_root, OciLayoutFormat.BlobPath(blob.Digest));
+        if (blob.Size > _largestFile) throw FileTooLargeForFileSystemException.Blob(final, _format!, blob.Size, _largestFile.Value);
         var temporary = PartialFiles.NameFor(final);
         try
         {

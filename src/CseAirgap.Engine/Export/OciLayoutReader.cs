@@ -20,6 +20,7 @@ public sealed class OciLayoutReader
     private readonly string? _folder;
     private readonly IReadOnlyList<string>? _parts;
     private readonly Dictionary<string, (long Offset, long Size)> _entries = new(StringComparer.Ordinal);
+    private LinkInspector? _links;
 
     private OciLayoutReader(string location, string? folder, IReadOnlyList<string>? parts)
     {
@@ -44,7 +45,8 @@ public sealed class OciLayoutReader
             ? File.Exists(Path.Combine(path, OciLayoutFormat.LayoutFile))
             : System.Text.RegularExpressions.Regex.IsMatch(path, @"\.tar(\.\d{3})?$", System.Text.RegularExpressions.RegexOptions.IgnoreCase) && PartsOf(path).Count > 0;
 
-    public static OciLayoutReader Open(string path)
+    /// <param name="links">Which reparse points of a folder export are links; this platform's rule by default.</param>
+    public static OciLayoutReader Open(string path, LinkInspector? links = null)
     {
         var full = Path.GetFullPath(path);
         OciLayoutReader reader;
@@ -52,7 +54,7 @@ public sealed class OciLayoutReader
         {
             if (!File.Exists(Path.Combine(full, OciLayoutFormat.LayoutFile)))
                 throw new ExportFileInvalidException(full, $"'{full}' is not an export: it has no oci-layout file.");
-            reader = new OciLayoutReader(full, full, null);
+            reader = new OciLayoutReader(full, full, null) { _links = links };
         }
         else
         {
@@ -125,7 +127,7 @@ public sealed class OciLayoutReader
 
     private Stream OpenEntry(string name)
     {
-        if (_folder != null) return ExportFiles.Open(_folder, name, Location);
+        if (_folder != null) return ExportFiles.Open(_folder, name, Location, _links);
         if (!_entries.TryGetValue(name, out var at))
             throw new ExportIncompleteException(Location, name, $"The export {Location} has no {name}: it is incomplete or a part is missing. Run Test-CseExport.");
         return new WindowStream(new ConcatenatedFileStream(_parts!), at.Offset, at.Size);

@@ -130,9 +130,9 @@ public sealed class ExpandCseArtifactCommand : SourceRegistryCmdlet
             {
                 expanded = Run(work);
             }
-            if (expanded.SkippedLinks > 0)
-                WriteWarning($"{expanded.SkippedLinks} symbolic links were not created: this platform (Windows PowerShell) cannot. The artifact files are all there.");
-            WriteObject(ToArtifact(expanded, label, engineName));
+            var artifact = ToArtifact(expanded, label, engineName);
+            foreach (var warning in ExpansionWarnings.For(expanded, artifact.DependencyFile != null, artifact.Script != null)) WriteWarning(warning);
+            WriteObject(artifact);
         }
         catch (Exception e) when (CmdletErrors.IsExplained(e))
         {

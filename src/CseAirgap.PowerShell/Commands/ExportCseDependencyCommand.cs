@@ -31,7 +31,7 @@ public sealed class ExportCseDependencyCommand : CopyCmdlet
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = null!;
 
-    /// <summary>For a .tar: split it into numbered parts of at most this many bytes (4GB - 1 for FAT32, say).</summary>
+    /// <summary>For a .tar: split it into numbered parts of at most this many bytes. On FAT32, 4095 MiB unless given (and no more than 4 GiB - 1).</summary>
     [Parameter]
     [ValidateRange(1048576, long.MaxValue)]
     public long MaxPartSize { get; set; }
@@ -65,7 +65,9 @@ public sealed class ExportCseDependencyCommand : CopyCmdlet
         LayoutDestination target;
         try
         {
-            target = AsTar ? new TarExportTarget(path, MaxPartSize) : new FolderExportTarget(path, Settings.Log);
+            target = AsTar
+                ? new TarExportTarget(path, ExportPartSize.Choose(path, MaxPartSize, VolumeFileSystem.OfThisMachine, Settings.Log))
+                : new FolderExportTarget(path, Settings.Log);
         }
         catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
         {

@@ -24,6 +24,8 @@ public sealed class StagingFolderTests : IDisposable
         var reused = Make($".dest.partial-{me.Id}-{myStart - 3600}-0123abcd");
         var live = Make($".dest.partial-{me.Id}-{myStart}-89abcdef");
         var otherDestination = Make($".other.partial-{deadPid}-{deadStart}-0123abcd");
+        // An old tree moved aside by a commit whose delete failed (a file held open on Windows), of an ended process.
+        var deadOld = Make($".dest.old-{deadPid}-{deadStart}-0123abcd");
         var unknownForm = Make(".dest.partial-0123abcd");
         var log = new List<string>();
 
@@ -33,11 +35,12 @@ public sealed class StagingFolderTests : IDisposable
         }
 
         Assert.False(Directory.Exists(dead));
+        Assert.False(Directory.Exists(deadOld));
         Assert.False(Directory.Exists(reused));
         Assert.True(Directory.Exists(live));
         Assert.True(Directory.Exists(otherDestination));
         Assert.True(Directory.Exists(unknownForm));
-        Assert.Equal(2, log.Count(l => l.Contains("interrupted run", StringComparison.Ordinal)));
+        Assert.Equal(3, log.Count(l => l.Contains("interrupted run", StringComparison.Ordinal)));
     }
 
     private string Make(string name)
