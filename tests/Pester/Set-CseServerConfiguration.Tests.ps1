@@ -85,8 +85,17 @@ Describe 'Set-CseServerConfiguration' {
 
         Test-Path $result.BackupPath | Should -BeTrue
         (Split-Path $result.BackupPath) | Should -Be $Backups
-        (Sort-Json (Get-Content -Raw $result.BackupPath | ConvertFrom-Json -AsHashtable -Depth 50) | ConvertTo-Json -Depth 50 -Compress) |
-            Should -Be (Sort-Json $before.Json | ConvertTo-Json -Depth 50 -Compress)
+        # The backup is the entity as read, but for its one secret (the GitHub token), which is never written to disk.
+        $backup = Get-Content -Raw $result.BackupPath
+        $backup | Should -Not -Match 'ghp_FixtureSecretNeverPrinted'
+        $saved = $backup | ConvertFrom-Json -AsHashtable -Depth 50
+        $saved.entity.profiles[0].githubConfig.githubPersonalAccessToken | Should -BeLike '<removed by CseAirgap*'
+        $expected = $before.Raw | ConvertFrom-Json -AsHashtable -Depth 50
+        $expected.entity.profiles[0].githubConfig.githubPersonalAccessToken = $saved.entity.profiles[0].githubConfig.githubPersonalAccessToken
+        (Sort-Json $saved | ConvertTo-Json -Depth 50 -Compress) | Should -Be (Sort-Json $expected | ConvertTo-Json -Depth 50 -Compress)
+        foreach ($number in '"ratio":1.10', '"leaseSeconds":3600', '"scale":1e3') {
+            ($backup -replace '\s', '').Contains($number) | Should -BeTrue -Because "the backup keeps the number $number as it was written"
+        }
         (Get-ServedEntity).ETag | Should -Be $result.ETag
     }
 

@@ -202,3 +202,63 @@ Describe 'Get-CseRegistryCertificate' {
         $problems[0].FullyQualifiedErrorId | Should -BeLike 'InvalidRegistry,*'
     }
 }
+
+Describe 'Test-CseRegistryLayout -FromServer' {
+    BeforeAll {
+        # A VCD cloudapi of our own (tests/TestServer vcd) and a TLS registry the test owns, so that its certificate can
+        # change over the same content; both stopped in AfterAll.
+        $script:Vcd = Start-CseTestVcdServer
+        $script:Store = Join-Path (New-TestFolder 'own-registry') 'data'
+        $pki = Join-Path (Get-CseTestEnvironment).Root 'pki'
+        $script:Own = Start-CseTestOwnTlsRegistry -DataDir $Store -CertFile (Join-Path $pki 'server.crt') -KeyFile (Join-Path $pki 'server.key')
+    }
+
+    AfterAll {
+        if ($Own) { Stop-CseTestProcess $Own.Process }
+        if ($Vcd) { Stop-CseTestVcdServer $Vcd }
+    }
+
+    It 'proves what CSE will pull after Set-CseServerConfiguration, and names the list that no longer covers a changed certificate' {
+        $base = New-PublishedBase $Own
+        $url = $base -replace '^https://', ''
+        Invoke-CseTestVcdControl $Vcd '/__reset' | Out-Null
+        Set-CseServerConfiguration -Server $Vcd.Host -Credential $Vcd.Admin -CaCertificate $Ca -ContainerRegistryUrl $url -Certificate $Ca `
+            -BackupPath (New-TestFolder 'vcd-backup') -Confirm:$false | Out-Null
+
+        $streams = Get-CseDependency -Reference $Dependencies |
+            Test-CseRegistryLayout -FromServer $Vcd.Host -ServerCredential $Vcd.Admin -CaCertificate $Ca -SourceMirror $Mirror -Verbose *>&1
+        $results = @($streams | Where-Object { $_ -is [CseAirgap.PowerShell.Output.CseCheckResult] })
+        ($results | Where-Object Status -NE 'Passed' | ForEach-Object { "$($_.Check) $($_.Target): $($_.Detail)" }) | Should -BeNullOrEmpty
+        foreach ($check in 'ServerRegistryUrl', 'BootstrapCertificates', 'ClusterCertificates') {
+            ($results | Where-Object Check -EQ $check).Status | Should -Be 'Passed' -Because "$check is checked from CSE's configuration"
+        }
+        ($results | Where-Object Check -EQ 'Group').Target | Should -Be @("$url/tkg", "$url/vmware-cloud-director", "$url/tanzu_cli")
+        ($results | Where-Object Check -EQ 'Present').Count | Should -Be $Dependencies.Count
+        $text = ($streams | Out-String) + ($streams | ForEach-Object { "$_" }) -join "`n"
+        $sessions = Invoke-CseTestVcdControl $Vcd '/__sessions'
+        foreach ($secret in @($Vcd.Secrets) + @($sessions.issued)) { $text.Contains($secret) | Should -BeFalse -Because 'no password or token reaches any stream' }
+        $log = @(Invoke-CseTestVcdControl $Vcd '/__log')
+        @($log | Where-Object method -EQ 'PUT').Count | Should -Be 1 -Because 'only Set-CseServerConfiguration wrote; the test only read'
+        $sessions.live | Should -Be 0 -Because 'every session was logged out'
+
+        # The registry renews its certificate from another CA; CSE's lists still hold the old CA.
+        Stop-CseTestProcess $Own.Process
+        $other = New-CseTestServerCertificate -Folder (New-TestFolder 'other-pki')
+        $script:Own = Start-CseTestOwnTlsRegistry -DataDir $Store -CertFile $other.CertFile -KeyFile $other.KeyFile -Port $Own.Port
+        $results = @(Test-CseRegistryLayout -FromServer $Vcd.Host -ServerCredential $Vcd.Admin -CaCertificate $Ca, $other.CaFile)
+        foreach ($check in 'BootstrapCertificates', 'ClusterCertificates') {
+            $row = $results | Where-Object Check -EQ $check
+            $row.Status | Should -Be 'Failed'
+            $row.Detail | Should -Match 'CseAirgap Other Test CA'
+            $row.Detail | Should -Match "-CertificateScope $($check -replace 'Certificates$', '')"
+        }
+        ($results | Where-Object Check -EQ 'ServerRegistryUrl').Status | Should -Be 'Passed'
+        ($results | Where-Object Check -EQ 'PluginInventory').Status | Should -Be 'Passed' -Because 'the content is the same; only the certificate changed'
+        Test-CseRegistryLayout -FromServer $Vcd.Host -ServerCredential $Vcd.Admin -CaCertificate $Ca, $other.CaFile -Quiet | Should -BeFalse
+    }
+
+    It 'refuses a tenant user of VCD before looking at any registry' {
+        { Test-CseRegistryLayout -FromServer $Vcd.Host -ServerCredential $Vcd.Tenant -CaCertificate $Ca -ErrorAction Stop } |
+            Should -Throw -ErrorId 'VcdNotProvider,CseAirgap.PowerShell.Commands.TestCseRegistryLayoutCommand'
+    }
+}

@@ -10,6 +10,7 @@
         'Start-CseTestRegistry', 'Get-CseTestFreePort', 'Invoke-CseTestSkopeo', 'New-CseTestDirImage', 'New-CseTestBenchSet', 'New-CseTestCseShapedSet',
         'Publish-CseTestFileImage',
         'Start-CseTestHostileRegistry', 'Get-CseTestHostileLog',
-        'Start-CseTestVcdServer', 'Stop-CseTestVcdServer', 'Invoke-CseTestVcdControl'
+        'Start-CseTestVcdServer', 'Stop-CseTestVcdServer', 'Invoke-CseTestVcdControl',
+        'New-CseTestServerCertificate', 'Start-CseTestOwnTlsRegistry'
     )
 }

@@ -193,3 +193,52 @@ function Get-CseTestHostileLog {
     param([Parameter(Mandatory)] $Hostile)
     Invoke-RestMethod "$($Hostile.OtherUrl)/__log"
 }
+
+function New-CseTestServerCertificate {
+    <# A new CA of its own and a certificate for 127.0.0.1 it signs, in $Folder: a registry that changed its certificate. #>
+    param([Parameter(Mandatory)][string] $Folder, [string] $CaName = 'CseAirgap Other Test CA')
+    New-Item -ItemType Directory -Force $Folder | Out-Null
+    $ca = Join-Path $Folder 'ca.crt'
+    Invoke-OpenSsl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$CaName" -keyout (Join-Path $Folder 'ca.key') -out $ca `
+        -addext 'basicConstraints=critical,CA:TRUE' -addext 'keyUsage=critical,keyCertSign,cRLSign'
+    Invoke-OpenSsl req -newkey rsa:2048 -nodes -subj '/CN=127.0.0.1' -keyout (Join-Path $Folder 'server.key') -out (Join-Path $Folder 'server.csr')
+    Set-Content (Join-Path $Folder 'server.ext') "subjectAltName=IP:127.0.0.1,DNS:localhost`nextendedKeyUsage=serverAuth`nbasicConstraints=CA:FALSE"
+    Invoke-OpenSsl x509 -req -in (Join-Path $Folder 'server.csr') -CA $ca -CAkey (Join-Path $Folder 'ca.key') -CAcreateserial -days 2 `
+        -extfile (Join-Path $Folder 'server.ext') -out (Join-Path $Folder 'server.crt')
+    [pscustomobject]@{ CaFile = $ca; CertFile = (Join-Path $Folder 'server.crt'); KeyFile = (Join-Path $Folder 'server.key') }
+}
+
+function Start-CseTestOwnTlsRegistry {
+    <#
+        A TLS registry (no auth) a test owns, on its data folder and port, so the test can restart it with another
+        certificate over the same content. The caller stops it with Stop-CseTestProcess.
+    #>
+    param([Parameter(Mandatory)][string] $DataDir, [Parameter(Mandatory)][string] $CertFile, [Parameter(Mandatory)][string] $KeyFile, [int] $Port)
+    if (-not $Port) { $Port = Get-CseTestFreePort }
+    $environment = Get-CseTestEnvironment
+    New-Item -ItemType Directory -Force $DataDir | Out-Null
+    $config = Join-Path (Split-Path $DataDir) "own-registry-$Port-$([Guid]::NewGuid().ToString('N').Substring(0, 6)).yml"
+    Set-Content $config @"
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $DataDir
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:$Port
+  secret: $(New-RandomSecret)
+  tls:
+    certificate: $CertFile
+    key: $KeyFile
+"@
+    $holder = [pscustomobject]@{ Root = $environment.Root; Processes = [Collections.Generic.List[object]]::new() }
+    $started = Start-ServiceProcess -Environment $holder -Name "own-registry-$Port" -FilePath 'docker-registry' -ArgumentList @('serve', $config)
+    $err = Wait-ServiceReady -Started $started -Probe {
+        (Invoke-WebRequest "https://127.0.0.1:$Port/v2/" -SkipCertificateCheck -SkipHttpErrorCheck -TimeoutSec 2).StatusCode -eq 200
+    }
+    if ($err) { Stop-CseTestProcess $started; throw "The test's own registry did not start: $err" }
+    [pscustomobject]@{ Process = $started.Process; Port = $Port; Host = "127.0.0.1:$Port"; Base = "127.0.0.1:$Port"; Scheme = 'https'; Url = "https://127.0.0.1:$Port" }
+}

@@ -48,16 +48,22 @@ public static class CseConfigurationWriter
 
     public static async Task<CseConfigurationWriteResult> WriteAsync(VcdClient client, VcdKeConfigEntity read, CseConfigurationChange change, string backupPath, Action<string> log, CancellationToken ct)
     {
-        // The entity as read, byte for byte: restoring it is a PUT of this file's content.
+        // The entity as read, with its secrets replaced by a marker (no secret is ever written to disk): restoring it is a
+        // PUT of this file's content after putting the secret back, or re-entering it in CSE Management.
+        int removed;
         try
         {
-            WriteBackup(backupPath, read.Original);
+            var (backup, count) = SecretRedaction.Redact(read);
+            removed = count;
+            WriteBackup(backupPath, backup);
         }
         catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
         {
             throw new VcdException(VcdErrorKind.BackupFailed, backupPath, $"The backup '{backupPath}' could not be written ({e.Message}); nothing was changed. Give a writable folder with -BackupPath.", e);
         }
-        log($"Saved CSE's configuration as read to {backupPath}.");
+        log(removed == 0
+            ? $"Saved CSE's configuration as read to {backupPath}."
+            : $"Saved CSE's configuration as read to {backupPath}, with its {removed} secret value(s) replaced by a marker.");
 
         var original = read;
         var current = read;

@@ -42,22 +42,16 @@ public abstract class CseServerCmdlet : AsyncCmdlet
     [Parameter]
     public SwitchParameter SkipCertificateCheck { get; set; }
 
-    /// <summary>A client for -Server with this command's trust; the error record when the settings are wrong.</summary>
+    /// <summary>A client for -Server with this command's trust.</summary>
     protected VcdClient CreateClient()
     {
-        var address = VcdServerAddress.Parse(Server);
         var files = new List<string>();
         foreach (var p in CaCertificate ?? Array.Empty<string>()) files.Add(SessionState.Path.GetUnresolvedProviderPathFromPSPath(p));
-        var trust = new RegistryTrust(files, SkipCertificateCheck.IsPresent);
-        return new VcdClient(address, trust, VerboseSink);
+        return VcdConnection.CreateClient(Server, files, SkipCertificateCheck.IsPresent, VerboseSink);
     }
 
-    /// <summary>How to log in; the secret leaves its SecureString here, for the login request only.</summary>
-    protected VcdLogin CreateLogin() =>
-        ParameterSetName == ApiTokenSet
-            ? VcdLogin.FromApiToken(new NetworkCredential(string.Empty, ApiToken).Password)
-            // The name as typed: GetNetworkCredential() would split "user@System" into a user and a Windows domain.
-            : VcdLogin.FromCredential(new NetworkCredential(Credential.UserName, Credential.GetNetworkCredential().Password));
+    /// <summary>How to log in, from -Credential or -ApiToken.</summary>
+    protected VcdLogin CreateLogin() => VcdConnection.CreateLogin(ParameterSetName == ApiTokenSet ? null : Credential, ParameterSetName == ApiTokenSet ? ApiToken : null);
 
     /// <summary>Opens a provider session (the work's token is the cmdlet's).</summary>
     protected Task ConnectAsync(VcdClient client, CancellationToken ct) => client.ConnectAsync(CreateLogin(), ct);

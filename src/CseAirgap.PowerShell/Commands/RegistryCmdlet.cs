@@ -55,7 +55,7 @@ public abstract class RegistryCmdlet : AsyncCmdlet
         if (RegistryArgument != null) TargetRegistry = ParseRegistry(RegistryArgument);
         try
         {
-            Settings = CreateSettings();
+            Settings = CreateSettings(TargetRegistry);
         }
         catch (Exception e) when (e is CseAirgapException || e is PSArgumentException)
         {
@@ -93,13 +93,19 @@ public abstract class RegistryCmdlet : AsyncCmdlet
     protected static System.Net.NetworkCredential? DestinationCredential(PSCredential? given, RegistryAddress destination) =>
         given?.GetNetworkCredential() ?? DockerConfigCredentials.Find(destination.Host);
 
-    private RegistrySessionOptions CreateSettings()
+    /// <summary>
+    /// The settings for a registry this command learns of only while it works (Test-CseRegistryLayout -FromServer reads
+    /// it from CSE's configuration): -SkipCertificateCheck then covers that registry alone, as if it had been -Registry.
+    /// </summary>
+    protected RegistrySessionOptions SettingsFor(RegistryAddress target) => CreateSettings(target);
+
+    private RegistrySessionOptions CreateSettings(RegistryAddress? target)
     {
         var files = new List<string>();
         foreach (var p in CaCertificate ?? Array.Empty<string>()) files.Add(SessionState.Path.GetUnresolvedProviderPathFromPSPath(p));
         // With a destination, -SkipCertificateCheck is about it alone; without one, about the registries read.
-        var trust = TargetRegistry != null
-            ? new RegistryTrust(files, TargetRegistry.BaseUri.Authority, SkipCertificateCheck, SkipSourceCertificateCheck)
+        var trust = target != null
+            ? new RegistryTrust(files, target.BaseUri.Authority, SkipCertificateCheck, SkipSourceCertificateCheck)
             : new RegistryTrust(files, SkipCertificateCheck || SkipSourceCertificateCheck);
         var options = new RegistrySessionOptions { Trust = trust, Log = VerboseSink };
         options.Retry.Budget = TimeSpan.FromSeconds(RetryBudgetSec);
