@@ -29,6 +29,8 @@ connection.close()
 '@
 }
 
+AfterAll { Remove-WindowsTestRoot }
+
 Describe 'The built module on Windows (issue 22)' {
     It 'imports in a new process of this PowerShell and exports its cmdlets' {
         $result = Invoke-FreshShell "Import-Module '$ModulePath'; (Get-Command -Module CseAirgap).Name -join ','"
@@ -43,7 +45,6 @@ Describe 'The built module on Windows (issue 22)' {
         $result = Invoke-FreshShell ((Get-EngineCall $ModulePath) + "`n`$rows = `$reader.Invoke(`$null, @('$db', 'inventory'))`n'uri:' + `$rows[0].URI")
         $result.ExitCode | Should -Be 0 -Because $result.Output
         $result.Lines | Should -Contain 'uri:vmware/tkg/windows/amd64/kubernetes/cluster:v0.30.1'
-        Remove-Item -LiteralPath $folder -Recurse -Force
     }
 
     It 'imports and opens SQLite from a copy carrying the Mark of the Web once Unblock-File has run, as the README says' -Skip:(-not $OnWindows) {

@@ -8,8 +8,15 @@ $script:OnWindows = [IO.Path]::DirectorySeparatorChar -eq '\'
 $script:OnFramework = $PSVersionTable.PSEdition -eq 'Desktop'
 Import-Module (Join-Path $ModulePath 'CseAirgap.psd1') -Force
 
+# Every folder a test makes is under this one, which Remove-WindowsTestRoot (each file's AfterAll) deletes.
+$script:WindowsTestRoot = Join-Path ([IO.Path]::GetTempPath()) ("cse-win-" + [Guid]::NewGuid().ToString('N').Substring(0, 8))
+
+function Remove-WindowsTestRoot {
+    if (Test-Path -LiteralPath $WindowsTestRoot) { Remove-Item -LiteralPath $WindowsTestRoot -Recurse -Force -ErrorAction SilentlyContinue }
+}
+
 function New-WindowsTestFolder([string] $Name) {
-    $folder = Join-Path ([IO.Path]::GetTempPath()) ("cse-win-$Name-" + [Guid]::NewGuid().ToString('N').Substring(0, 8))
+    $folder = Join-Path $WindowsTestRoot ("$Name-" + [Guid]::NewGuid().ToString('N').Substring(0, 8))
     New-Item -ItemType Directory -Force $folder | Out-Null
     $folder
 }
