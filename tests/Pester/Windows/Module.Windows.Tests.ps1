@@ -1,5 +1,10 @@
 # Issue 22: the built module in the PowerShell running this file (powershell.exe 5.1 or pwsh on the Windows CI; pwsh on
 # Linux in build.ps1 Test). Which tests run only on Windows is said in each -Skip.
+BeforeDiscovery {
+    # -Skip is read when the tests are found, before BeforeAll runs.
+    $OnWindows = [IO.Path]::DirectorySeparatorChar -eq '\'
+}
+
 BeforeAll {
     . (Join-Path $PSScriptRoot 'WindowsSetup.ps1')
 
