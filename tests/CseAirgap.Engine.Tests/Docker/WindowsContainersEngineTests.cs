@@ -38,10 +38,13 @@ public sealed class WindowsContainersEngineTests : IDisposable
             try { context = await _listener.GetContextAsync(); }
             catch (Exception) { return; }
             lock (_requests) _requests.Add(context.Request.HttpMethod + " " + context.Request.Url!.PathAndQuery);
-            var body = context.Request.Url!.AbsolutePath.EndsWith("/info", StringComparison.Ordinal)
+            var path = context.Request.Url!.AbsolutePath;
+            var body = path.EndsWith("/info", StringComparison.Ordinal)
                 ? "{\"OSType\":\"windows\",\"OperatingSystem\":\"Windows Server 2022 Datacenter\",\"Architecture\":\"x86_64\"}"
-                : "{\"message\":\"no matching manifest for windows/amd64 10.0.20348 in the manifest list entries\"}";
-            context.Response.StatusCode = body.Contains("OSType") ? 200 : 404;
+                : path.EndsWith("/version", StringComparison.Ordinal)
+                    ? "{\"Version\":\"27.3.1\",\"ApiVersion\":\"1.47\",\"Os\":\"windows\",\"Arch\":\"amd64\"}"
+                    : "{\"message\":\"no matching manifest for windows/amd64 10.0.20348 in the manifest list entries\"}";
+            context.Response.StatusCode = body.Contains("message") ? 404 : 200;
             context.Response.ContentType = "application/json";
             var bytes = Encoding.UTF8.GetBytes(body);
             await context.Response.OutputStream.WriteAsync(bytes);
@@ -63,6 +66,16 @@ public sealed class WindowsContainersEngineTests : IDisposable
         Assert.Contains("-Engine Registry", e.Message);
         lock (_requests) Assert.DoesNotContain(_requests, r => r.Contains("/images/create") || r.Contains("/containers/create"));
         Assert.False(Directory.Exists(_destination));
+    }
+
+    [Fact]
+    public async Task Test_CsePrerequisite_fails_its_Docker_check_for_a_Windows_containers_engine_saying_to_switch()
+    {
+        var result = await CseAirgap.Engine.Checks.PrerequisiteInspector.CheckDockerAsync(_endpoint, CancellationToken.None);
+
+        Assert.Equal(CseAirgap.Engine.Checks.CheckStatus.Failed, result.Status);
+        Assert.Contains("windows containers", result.Detail);
+        Assert.Contains("switch Docker Desktop to Linux containers", result.Detail);
     }
 
     public void Dispose()
