@@ -74,20 +74,12 @@ function Invoke-Build {
 }
 
 function Copy-NativeLibraries([string] $Destination) {
-    # A netstandard2.0 publish leaves out NuGet's runtimes/<rid>/native files: SQLite's engine is copied for the
-    # platforms admins run PowerShell on, and found by the module's private load context (or, on Windows
-    # PowerShell, by SQLitePCLRaw's own probing of runtimes/ beside its assembly).
+    # SQLite's engines, found by the module's private load context on PowerShell 7 and loaded by full path on Windows
+    # PowerShell (SqliteNativeLoader.cs); the script fails the build when a required platform's engine is missing.
     $version = ([xml](Get-Content -Raw (Join-Path $root 'Directory.Packages.props'))).Project.ItemGroup.PackageVersion |
         Where-Object Include -EQ 'SQLitePCLRaw.bundle_e_sqlite3' | ForEach-Object Version
     $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages' }
-    $runtimes = Join-Path $packages "sqlitepclraw.lib.e_sqlite3/$version/runtimes"
-    if (-not (Test-Path $runtimes)) { throw "SQLite's native libraries were not restored ($runtimes): run dotnet restore." }
-    foreach ($rid in 'linux-x64', 'linux-arm64', 'linux-musl-x64', 'osx-x64', 'osx-arm64', 'win-x64', 'win-arm64', 'win-x86') {
-        $native = Join-Path $runtimes "$rid/native"
-        if (-not (Test-Path $native)) { continue }
-        $target = New-Item -ItemType Directory -Force (Join-Path $Destination "runtimes/$rid/native")
-        Copy-Item (Join-Path $native '*') $target
-    }
+    & (Join-Path $root 'build/Copy-SqliteNative.ps1') -Runtimes (Join-Path $packages "sqlitepclraw.lib.e_sqlite3/$version/runtimes") -Destination $Destination
 }
 
 function Invoke-Package {

@@ -233,6 +233,24 @@ Describe 'Expand-CseArtifact' {
             @(& docker -H $docker.DockerHost ps -aq).Count | Should -Be $before.Count
         }
 
+        It 'pulls and creates the -Platform asked for from an index, not the engine''s own platform (issue 22)' {
+            # The index fixture holds linux/amd64 and linux/arm64 images with different files; the suite's dockerd is
+            # amd64, so without a platform on pull and create it would give the amd64 files whatever was asked.
+            $docker = Assert-CseTestService 'docker'
+            $index = Get-TestFixture -Like '*/cluster-api-provider-cloud-director:*'
+            $arm = Expand-CseArtifact -Reference $index.Reference -Engine Docker -DockerHost $docker.DockerHost -Destination (Join-Path $Work 'docker-arm') -SourceMirror $Mirror -Platform linux/arm64
+            Join-Path $arm.Root 'usr/lib/libbase-arm64.so' | Should -Exist
+            Join-Path $arm.Root 'usr/lib/libbase.so' | Should -Not -Exist
+        }
+
+        It 'refuses a DOCKER_HOST that is no engine address as InvalidDockerHost, naming the npipe form' {
+            Expand-CseArtifact -Reference $Fixture.Reference -Engine Docker -DockerHost 'npipe:////./docker_engine' -Destination (Join-Path $Work 'bad-host') -ErrorVariable problems -ErrorAction SilentlyContinue |
+                Should -BeNullOrEmpty
+            $problems[0].FullyQualifiedErrorId | Should -BeLike 'InvalidDockerHost,*'
+            $problems[0].Exception.Message | Should -Match ([regex]::Escape('npipe:////./pipe/docker_engine'))
+            Join-Path $Work 'bad-host' | Should -Not -Exist
+        }
+
         It 'says clearly when no Docker engine answers' {
             $socket = Join-Path $Work 'no-docker.sock'
             Expand-CseArtifact -Reference $Fixture.Reference -Engine Docker -DockerHost "unix://$socket" -Destination (Join-Path $Work 'no-docker') -ErrorVariable problems -ErrorAction SilentlyContinue |

@@ -140,7 +140,7 @@ public sealed class PrerequisiteInspector
         }
     }
 
-    private static async Task<CheckResult> CheckDockerAsync(Uri endpoint, CancellationToken ct)
+    internal static async Task<CheckResult> CheckDockerAsync(Uri endpoint, CancellationToken ct)
     {
         try
         {
@@ -149,6 +149,10 @@ public sealed class PrerequisiteInspector
             using var timer = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timer.CancelAfter(NetworkTimeout);
             var version = await client.System.GetVersionAsync(timer.Token).ConfigureAwait(false);
+            // Docker Desktop in Windows-containers mode answers, but cannot run the Linux image of the procedure.
+            if (!string.IsNullOrEmpty(version.Os) && !string.Equals(version.Os, "linux", StringComparison.OrdinalIgnoreCase))
+                return new CheckResult("DockerEngine", endpoint.ToString(), CheckStatus.Failed,
+                    $"Docker {version.Version} answers but runs {version.Os} containers: switch Docker Desktop to Linux containers, or use Expand-CseArtifact -Engine Registry, which needs no Docker.");
             return new CheckResult("DockerEngine", endpoint.ToString(), CheckStatus.Passed, $"Docker {version.Version} (API {version.APIVersion}) answers.");
         }
         catch (Exception e) when (!ct.IsCancellationRequested)

@@ -7,6 +7,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using CseAirgap.Engine.Archive;
 using CseAirgap.Engine.Artifact;
+using CseAirgap.Engine.Failures;
 using CseAirgap.Engine.Registry;
 using Docker.DotNet;
 using Docker.DotNet.Models;
@@ -30,17 +31,21 @@ public sealed class DockerImageExporter
         _log = log;
     }
 
+    /// <param name="platform">os/architecture to pull and create (linux/amd64 by default): without it an engine picks its
+    /// own platform, which on Windows containers is windows/amd64, and on an arm64 host arm64.</param>
     /// <param name="onPull">Pull progress lines ("layer: Downloading 3 MB/10 MB"), from the engine.</param>
-    public async Task<ExpandedImage> ExpandAsync(ImageReference image, System.Net.NetworkCredential? credential, string destination, Action<string>? onPull, CancellationToken ct)
+    public async Task<ExpandedImage> ExpandAsync(ImageReference image, string? platform, System.Net.NetworkCredential? credential, string destination, Action<string>? onPull, CancellationToken ct)
     {
         using var configuration = new DockerClientConfiguration(_endpoint);
         using var client = configuration.CreateClient();
         var name = image.Registry + "/" + image.Repository;
+        platform = string.IsNullOrWhiteSpace(platform) ? PlatformSelector.Default : platform!.ToLowerInvariant();
         try
         {
+            await RequireLinuxEngineAsync(client, ct).ConfigureAwait(false);
             var auth = credential == null ? new AuthConfig() : new AuthConfig { Username = credential.UserName, Password = credential.Password, ServerAddress = image.Registry };
             await client.Images.CreateImageAsync(
-                new ImagesCreateParameters { FromImage = name, Tag = image.Digest ?? image.Tag },
+                new ImagesCreateParameters { FromImage = name, Tag = image.Digest ?? image.Tag, Platform = platform },
                 auth,
                 new Progress<JSONMessage>(m =>
                 {
@@ -55,6 +60,7 @@ public sealed class DockerImageExporter
             var created = await client.Containers.CreateContainerAsync(new CreateContainerParameters
             {
                 Image = pulled,
+                Platform = platform,
                 Name = "cseairgap-export-" + Guid.NewGuid().ToString("N").Substring(0, 12),
                 // Images built FROM scratch may have no command, and docker create wants one; it never runs.
                 Cmd = new List<string> { "/cseairgap-never-runs" },
@@ -98,11 +104,23 @@ public sealed class DockerImageExporter
                 : RegistryErrorKind.ProtocolError;
             throw new RegistryException(kind, image.ToString(), $"The Docker engine refused to give {image}: {Trim(e.ResponseBody)}", e);
         }
-        catch (Exception e) when (!(e is RegistryException) && !(e is UnsafeEntryException) && !(e is OperationCanceledException) && (e is HttpRequestException || e is IOException || e is TimeoutException || e is System.Net.Sockets.SocketException))
+        catch (Exception e) when (!(e is CseAirgapException) && !(e is UnsafeEntryException) && !(e is OperationCanceledException) && (e is HttpRequestException || e is IOException || e is TimeoutException || e is System.Net.Sockets.SocketException))
         {
             throw new RegistryException(RegistryErrorKind.Unreachable, _endpoint.ToString(),
                 $"The Docker engine at {_endpoint} did not answer ({e.Message}). Start Docker, pass -DockerHost, or use -Engine Registry, which needs no Docker.", e);
         }
+    }
+
+    /// <summary>
+    /// A Windows-containers engine is refused before anything is pulled: it can hold no Linux image, and its own
+    /// error ("no matching manifest for windows/amd64") does not say that the fix is a switch in Docker Desktop.
+    /// </summary>
+    private async Task RequireLinuxEngineAsync(DockerClient client, CancellationToken ct)
+    {
+        var info = await client.System.GetSystemInfoAsync(ct).ConfigureAwait(false);
+        var osType = info?.OSType;
+        if (!string.IsNullOrEmpty(osType) && !string.Equals(osType, "linux", StringComparison.OrdinalIgnoreCase))
+            throw new DockerEngineNotLinuxException(_endpoint.ToString(), osType!);
     }
 
     private static string Trim(string? text)

@@ -13,6 +13,7 @@ internal static class UntrustedSqlite
 {
     public static SqliteConnection Open(string path, bool readOnly)
     {
+        SqliteNativeLoader.EnsureLoadedForThisProcess();
         // No pooling: a pooled connection keeps the file open, and these are temporary files to delete.
         var builder = new SqliteConnectionStringBuilder { DataSource = path, Mode = readOnly ? SqliteOpenMode.ReadOnly : SqliteOpenMode.ReadWriteCreate, Pooling = false };
         var connection = new SqliteConnection(builder.ToString());

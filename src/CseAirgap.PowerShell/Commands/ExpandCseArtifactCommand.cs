@@ -169,7 +169,7 @@ public sealed class ExpandCseArtifactCommand : SourceRegistryCmdlet
             session.Dispose();
             var exporter = new DockerImageExporter(DockerEndpoint.Resolve(DockerHost), log, Limits);
             var credential = sources.CredentialFor(address.Host);
-            return (ct => exporter.ExpandAsync(fetch, credential, destination, status, ct), "Docker", null);
+            return (ct => exporter.ExpandAsync(fetch, Platform, credential, destination, status, ct), "Docker", null);
         }
 
         var source = (RegistryImageSource)sources.Open(reference!);

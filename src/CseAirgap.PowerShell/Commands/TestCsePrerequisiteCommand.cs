@@ -48,9 +48,9 @@ public sealed class TestCsePrerequisiteCommand : RegistryCmdlet
         {
             _docker = DockerEndpoint.Resolve(DockerHost);
         }
-        catch (FormatException e)
+        catch (InvalidDockerHostException e)
         {
-            ThrowTerminatingError(CmdletErrors.InvalidArgument("InvalidDockerHost", e.Message, DockerHost, e));
+            ThrowTerminatingError(CmdletErrors.From(e, DockerHost));
         }
     }
 

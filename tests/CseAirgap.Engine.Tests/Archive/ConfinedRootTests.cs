@@ -36,7 +36,7 @@ public sealed class ConfinedRootTests : IDisposable
         Directory.Delete(_scratch, recursive: true);
     }
 
-    [Fact]
+    [UnixOnlyFact]
     public void WritesCreatesAndRemovesInsideTheRoot()
     {
         using (var file = _gate.CreateFile(new[] { "a", "b", "c.txt" }, "a/b/c.txt")) file.WriteByte(42);
@@ -47,7 +47,7 @@ public sealed class ConfinedRootTests : IDisposable
         Assert.False(Path.Exists(Path.Combine(_root, "a")));
     }
 
-    [Theory]
+    [UnixOnlyTheory]
     [InlineData("..")]
     [InlineData(".")]
     [InlineData("")]
@@ -62,7 +62,7 @@ public sealed class ConfinedRootTests : IDisposable
         Assert.Equal(new[] { "escape", "secret-link" }, Directory.EnumerateFileSystemEntries(_root).Select(Path.GetFileName).Order().ToArray());
     }
 
-    [Fact]
+    [UnixOnlyFact]
     public void RefusesEveryChangeThroughALinkAndLeavesWhatItPointsAtAlone()
     {
         var through = new[] { "escape", "secret.txt" };
@@ -84,7 +84,7 @@ public sealed class ConfinedRootTests : IDisposable
         Assert.False(Path.Exists(Path.Combine(_root, "copy")));
     }
 
-    [Fact]
+    [UnixOnlyFact]
     public void ReplacesALinkByAFileOrFolderWithoutTouchingItsTarget()
     {
         _gate.CreateDirectory(new[] { "escape" }, "escape");
@@ -94,7 +94,7 @@ public sealed class ConfinedRootTests : IDisposable
         Assert.Equal("secret", File.ReadAllText(Path.Combine(_outside, "secret.txt")));
     }
 
-    [Fact]
+    [UnixOnlyFact]
     public void RemovesATreeHoldingLinksAndClosedFoldersWithoutFollowingAny()
     {
         _gate.CreateDirectory(new[] { "tree", "closed" }, "tree/closed");
@@ -105,7 +105,7 @@ public sealed class ConfinedRootTests : IDisposable
         Assert.Equal("secret", File.ReadAllText(Path.Combine(_outside, "secret.txt")));
     }
 
-    [Fact]
+    [UnixOnlyFact]
     public void CopiesAHardLinkOnlyFromARegularFileInsideTheRoot()
     {
         using (var file = _gate.CreateFile(new[] { "f" }, "f")) file.WriteByte(7);

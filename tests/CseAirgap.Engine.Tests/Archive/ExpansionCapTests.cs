@@ -27,7 +27,7 @@ public sealed class ExpansionCapTests : IDisposable
 
     public void Dispose() => ConfinedRoot.RemoveTree(_scratch);
 
-    [Theory]
+    [UnixOnlyTheory]
     [InlineData("gzip-bomb", "bomb.tar.gz")]
     [InlineData("zstd-bomb", "bomb.tar.zst")]
     public void ABombIsRefusedAsContentTooLargeAndThePreviousExpansionIsKept(string kind, string name)
@@ -49,7 +49,7 @@ public sealed class ExpansionCapTests : IDisposable
         Assert.Equal("previous", File.ReadAllText(Path.Combine(_destination, "kept.txt")));
     }
 
-    [Theory]
+    [UnixOnlyTheory]
     [InlineData("gzip-bomb", "bomb.tar.gz")]
     [InlineData("zstd-bomb", "bomb.tar.zst")]
     public void DecompressionIsRefusedWhileStreamingOnceItsOutputPassesTheCap(string kind, string name)
@@ -65,7 +65,7 @@ public sealed class ExpansionCapTests : IDisposable
         Assert.InRange(budget.BytesDecompressed, 4 * MiB + 1, 4 * MiB + buffer.Length);
     }
 
-    [Fact]
+    [UnixOnlyFact]
     public void AnArchiveOfMoreEntriesThanTheCapIsRefusedAndLeavesNoStagingFolder()
     {
         var archive = PythonArchives.Write("entries", Path.Combine(_scratch, "many.tar"), 3000);
@@ -81,7 +81,7 @@ public sealed class ExpansionCapTests : IDisposable
         Assert.False(Path.Exists(_destination));
     }
 
-    [Fact]
+    [UnixOnlyFact]
     public void TheDefaultCapsExpandTheSameArchivesWhenTheyAreSmallerThanTheCaps()
     {
         var archive = PythonArchives.Write("entries", Path.Combine(_scratch, "many.tar"), 3000);

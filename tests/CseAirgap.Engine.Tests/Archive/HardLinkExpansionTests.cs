@@ -27,7 +27,7 @@ public sealed class HardLinkExpansionTests : IDisposable
 
     public void Dispose() => ConfinedRoot.RemoveTree(_scratch);
 
-    [Fact]
+    [UnixOnlyFact]
     public void TwoHundredHardLinksToOneMebibyteFileTakeOneMebibyteOnDiskAndShareItsInode()
     {
         var archive = PythonArchives.Write("links", Path.Combine(_scratch, "links.tar.gz"), MiB, 200);
@@ -43,7 +43,7 @@ public sealed class HardLinkExpansionTests : IDisposable
         Assert.Equal(Hash(Path.Combine(_destination, "data", "big")), Hash(Path.Combine(_destination, "links", "l0199")));
     }
 
-    [Fact]
+    [UnixOnlyFact]
     public void AHardLinkInALayerSharesItsTargetsInodeAndCostsNoBytes()
     {
         var layer = PythonArchives.Write("links", Path.Combine(_scratch, "layer.tar.gz"), MiB, 3);
@@ -60,7 +60,7 @@ public sealed class HardLinkExpansionTests : IDisposable
         Assert.Equal(1, PythonArchives.Usage(root).Inodes);
     }
 
-    [Fact]
+    [UnixOnlyFact]
     public void WhereTheLinkerRefusesAHardLinkIsCopiedAndItsBytesAreCharged()
     {
         var layer = PythonArchives.Write("links", Path.Combine(_scratch, "layer.tar.gz"), MiB, 2);
@@ -78,7 +78,7 @@ public sealed class HardLinkExpansionTests : IDisposable
         Assert.Equal(Hash(Path.Combine(root, "data", "big")), Hash(Path.Combine(root, "links", "l0001")));
     }
 
-    [Fact]
+    [UnixOnlyFact]
     public void CopiesWhereTheLinkerRefusesStillStopAtTheCapOnBytes()
     {
         var archive = PythonArchives.Write("links", Path.Combine(_scratch, "links.tar.gz"), MiB, 200);
@@ -93,7 +93,7 @@ public sealed class HardLinkExpansionTests : IDisposable
         Assert.True(PythonArchives.Usage(root).Bytes <= 8 * MiB);
     }
 
-    [Theory]
+    [UnixOnlyTheory]
     [InlineData("the parent folder", "../outside.txt")]
     [InlineData("an absolute path", "/etc/hostname")]
     [InlineData("a name never written", "missing.txt")]
@@ -113,7 +113,7 @@ public sealed class HardLinkExpansionTests : IDisposable
         Assert.Equal("outside", File.ReadAllText(Path.Combine(_scratch, "outside.txt")));
     }
 
-    [Fact]
+    [UnixOnlyFact]
     public void ALaterFileOverOneNameOfAHardLinkLeavesTheOtherNamesContent()
     {
         var root = Path.Combine(_scratch, "root");
@@ -127,7 +127,7 @@ public sealed class HardLinkExpansionTests : IDisposable
         Assert.Equal(1L, PythonArchives.Usage(root).Files["a"].Links);
     }
 
-    [Fact]
+    [UnixOnlyFact]
     public void AWhiteoutOfOneNameOfAHardLinkKeepsTheOtherAndALinkOverItsOwnTargetChangesNothing()
     {
         var root = Path.Combine(_scratch, "root");
@@ -140,7 +140,7 @@ public sealed class HardLinkExpansionTests : IDisposable
         Assert.Equal(1L, PythonArchives.Usage(root).Files["b"].Links);
     }
 
-    [Fact]
+    [UnixOnlyFact]
     public void AHardLinksOwnModeLeavesItsFileAsTarDoesButACopyTakesIt()
     {
         using var layer = HostileTar.Build(w =>
@@ -158,7 +158,7 @@ public sealed class HardLinkExpansionTests : IDisposable
         Assert.Equal((UnixFileMode)0b111_111_111, File.GetUnixFileMode(Path.Combine(copied, "b")));
     }
 
-    [Fact]
+    [UnixOnlyFact]
     public void TheGateAsksTheLinkerOnlyForPathsInsideTheRoot()
     {
         var root = Path.Combine(_scratch, "root");

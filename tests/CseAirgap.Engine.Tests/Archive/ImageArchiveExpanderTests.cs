@@ -27,7 +27,7 @@ public sealed class ImageArchiveExpanderTests : IDisposable
 
     public void Dispose() => ConfinedRoot.RemoveTree(_scratch);
 
-    [Fact]
+    [UnixOnlyFact]
     public void ADockerSaveArchiveIsRecognisedWhenItsManifestComesAfterManyEntries()
     {
         var layer = LayerBytes(w => w.File("etc/hello.txt", "hello"));
@@ -42,7 +42,7 @@ public sealed class ImageArchiveExpanderTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(_destination, "layer000")));
     }
 
-    [Fact]
+    [UnixOnlyFact]
     public void AnOldDockerSaveLayerLinkedToAnotherLayerOfTheArchiveIsRead()
     {
         var layer = LayerBytes(w => w.File("same.txt", "same"));
@@ -56,7 +56,7 @@ public sealed class ImageArchiveExpanderTests : IDisposable
         Assert.Equal("same", File.ReadAllText(Path.Combine(_destination, "same.txt")));
     }
 
-    [Theory]
+    [UnixOnlyTheory]
     [InlineData("manifest.json", "/etc/passwd")]
     [InlineData("manifest.json", "/dev/zero")]
     [InlineData("manifest.json", "real.json")]
@@ -84,7 +84,7 @@ public sealed class ImageArchiveExpanderTests : IDisposable
         AssertNothingKept();
     }
 
-    [Fact]
+    [UnixOnlyFact]
     public void AManifestJsonLargerThanItsCapIsRefusedAsContentTooLarge()
     {
         var huge = new byte[ContentLimits.Document + 1];
@@ -95,7 +95,7 @@ public sealed class ImageArchiveExpanderTests : IDisposable
         AssertNothingKept();
     }
 
-    [Fact]
+    [UnixOnlyFact]
     public void AManifestJsonThatIsNotJsonIsInvalidData()
     {
         var archive = Write("notjson.tar", w => AddBytes(w, "manifest.json", Encoding.UTF8.GetBytes("[{\"Layers\": [")));
@@ -103,7 +103,7 @@ public sealed class ImageArchiveExpanderTests : IDisposable
         AssertNothingKept();
     }
 
-    [Theory]
+    [UnixOnlyTheory]
     [InlineData("sha256:../../../../dev/zero")]
     [InlineData("sha256:../../../X")]
     public void AnOciIndexNamingAPathAsADigestIsRefusedAsInvalidDigest(string digest)
@@ -118,7 +118,7 @@ public sealed class ImageArchiveExpanderTests : IDisposable
         AssertNothingKept();
     }
 
-    [Fact]
+    [UnixOnlyFact]
     public void ADockerSaveBlobNameThatIsNotADigestIsRefused()
     {
         var archive = Write("blobname.tar", w =>
@@ -130,7 +130,7 @@ public sealed class ImageArchiveExpanderTests : IDisposable
         AssertNothingKept();
     }
 
-    [Fact]
+    [UnixOnlyFact]
     public void AnOciIndexWithoutThePlatformAskedForIsPlatformNotFound()
     {
         var blobs = new Dictionary<string, byte[]>();

@@ -47,7 +47,7 @@ public sealed class LayerApplierPropertyTests : IDisposable
 
     public void Dispose() => RemoveAll(_scratch);
 
-    [Fact]
+    [UnixOnlyFact]
     public void NoGeneratedLayerChangesAnythingOutsideTheRoot()
     {
         var baseSeed = int.TryParse(Environment.GetEnvironmentVariable("CSEAIRGAP_PROPERTY_SEED"), out var s) ? s : 20261126;

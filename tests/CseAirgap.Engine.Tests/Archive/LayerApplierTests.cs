@@ -16,7 +16,7 @@ public sealed class LayerApplierTests : IDisposable
         ConfinedRoot.RemoveTree(scratch);
     }
 
-    [Fact]
+    [UnixOnlyFact]
     public void AWhiteoutDeletesTheLowerLayersPathAndAnOpaqueMarkerHidesOnlyLowerContents()
     {
         var applier = new LayerApplier(_root, null);
@@ -31,7 +31,7 @@ public sealed class LayerApplierTests : IDisposable
         Assert.Equal(new[] { "keep.txt", "opaque" }, Directory.EnumerateFileSystemEntries(_root).Select(Path.GetFileName).Order().ToArray());
     }
 
-    [Theory]
+    [UnixOnlyTheory]
     [InlineData(".wh.")]
     [InlineData(".wh..")]
     [InlineData(".wh...")]
@@ -48,7 +48,7 @@ public sealed class LayerApplierTests : IDisposable
         Assert.True(File.Exists(Path.Combine(_root, "dir", "kept.txt")));
     }
 
-    [Fact]
+    [UnixOnlyFact]
     public void AFolderModeIsAppliedAfterItsContentAndSpecialBitsAreDroppedAndSaidOnce()
     {
         var log = new List<string>();
@@ -71,7 +71,7 @@ public sealed class LayerApplierTests : IDisposable
         Assert.Single(log, l => l.Contains("setuid", StringComparison.Ordinal));
     }
 
-    [Fact]
+    [UnixOnlyFact]
     public void AFolderDeletedByAWhiteoutDoesNotPassItsModeToALaterFolderOfTheSameName()
     {
         var applier = new LayerApplier(_root, null);
@@ -84,7 +84,7 @@ public sealed class LayerApplierTests : IDisposable
         Assert.Equal(new[] { "y" }, Directory.EnumerateFileSystemEntries(Path.Combine(_root, "d")).Select(Path.GetFileName).ToArray());
     }
 
-    [Fact]
+    [UnixOnlyFact]
     public void AFolderReplacedByALinkIsNeverWrittenThrough()
     {
         var outside = Path.Combine(Path.GetDirectoryName(_root)!, "outside");

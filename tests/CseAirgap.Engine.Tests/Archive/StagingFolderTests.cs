@@ -14,7 +14,7 @@ public sealed class StagingFolderTests : IDisposable
 
     public void Dispose() => ConfinedRoot.RemoveTree(_scratch);
 
-    [Fact]
+    [UnixOnlyFact]
     public void RemovesTheLeftoversOfEndedProcessesAndKeepsALiveRunsAndOtherFolders()
     {
         var (deadPid, deadStart) = EndedProcess();

@@ -22,7 +22,7 @@ public sealed class ExportReadingSafetyTests
         return work.Result;
     }
 
-    [Fact]
+    [UnixOnlyFact]
     public void AnIndexNamingADigestThatIsAPathIsRefusedAsInvalidDigestAndNothingIsRead()
     {
         using var scratch = new ScratchFolder();
@@ -40,7 +40,7 @@ public sealed class ExportReadingSafetyTests
         Assert.Equal(before, scratch.Snapshot());
     }
 
-    [Theory]
+    [UnixOnlyTheory]
     [InlineData("/dev/zero")]
     [InlineData("fifo")]
     [InlineData("canary")]
@@ -71,7 +71,7 @@ public sealed class ExportReadingSafetyTests
         Assert.Equal(before, scratch.Snapshot());
     }
 
-    [Fact]
+    [UnixOnlyFact]
     public void ABlobsFolderThatIsASymbolicLinkIsRefused()
     {
         using var scratch = new ScratchFolder();
@@ -89,7 +89,7 @@ public sealed class ExportReadingSafetyTests
         Assert.Contains("folder is a symbolic link", refused.Message);
     }
 
-    [Fact]
+    [UnixOnlyFact]
     public void ADeviceOrPipeUnderABlobNameIsNeverOpenedAndTheCheckEnds()
     {
         using var scratch = new ScratchFolder();
@@ -101,7 +101,7 @@ public sealed class ExportReadingSafetyTests
         Assert.Contains(results, r => r.Check == "Blob" && r.Target == "sha256:" + hex && r.Status == CheckStatus.Failed);
     }
 
-    [Fact]
+    [UnixOnlyFact]
     public void AManifestWhoseLayerDigestIsAPathIsRefusedAsInvalidDigest()
     {
         using var scratch = new ScratchFolder();
@@ -122,7 +122,7 @@ public sealed class ExportReadingSafetyTests
         Assert.False(File.Exists(Path.Combine(scratch.Root, "X")));
     }
 
-    [Fact]
+    [UnixOnlyFact]
     public void AnIndexOrManifestLargerThanItsCapIsRefusedBeforeItIsRead()
     {
         using var scratch = new ScratchFolder();
@@ -138,7 +138,7 @@ public sealed class ExportReadingSafetyTests
         Assert.Equal("ContentTooLarge", Assert.Throws<ContentTooLargeException>(() => reader.ReadManifest(reader.Images[0].Manifest)).ErrorId);
     }
 
-    [Fact]
+    [UnixOnlyFact]
     public void AMissingBlobIsExportIncomplete()
     {
         using var scratch = new ScratchFolder();
@@ -150,7 +150,7 @@ public sealed class ExportReadingSafetyTests
         Assert.Equal(FailureCategory.ObjectNotFound, missing.Category);
     }
 
-    [Fact]
+    [UnixOnlyFact]
     public void ACheckumFileNamingAPathOutsideTheSetIsNotFollowed()
     {
         using var scratch = new ScratchFolder();

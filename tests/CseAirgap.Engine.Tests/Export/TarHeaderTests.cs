@@ -21,7 +21,7 @@ public sealed class TarHeaderTests
         return buffer.ToArray();
     }
 
-    [Fact]
+    [UnixOnlyFact]
     public void ASizeOf8GiBOrMoreIsWrittenInBase256WhichTheEnginesReaderReadsBack()
     {
         var header = Header(EightGiBPlusOne);
@@ -33,7 +33,7 @@ public sealed class TarHeaderTests
         Assert.Equal((byte)'7', Header(TarEntryWriter.MaxOctalSize)[124]);
     }
 
-    [Fact]
+    [UnixOnlyFact]
     public void GnuTarAndPythonsTarfileReadTheSizeOfAnEntryOf8GiBPlusOne()
     {
         using var scratch = new ScratchFolder();
@@ -52,7 +52,7 @@ public sealed class TarHeaderTests
         Assert.Contains($" {EightGiBPlusOne} ", gnu);
     }
 
-    [Fact]
+    [UnixOnlyFact]
     public async Task ASmallTarExportIsReadBackByPythonsTarfileWithEveryBlobMatchingItsDigest()
     {
         using var scratch = new ScratchFolder();

@@ -31,7 +31,7 @@ public sealed class GzipMemberTests : IDisposable
 
     public static TheoryData<string> Contents => new() { "small text", "random:70000" };
 
-    [Theory]
+    [UnixOnlyTheory]
     [MemberData(nameof(Contents))]
     public void AReaderThatStopsAfterTheFirstMemberLosesTheSecondMembersFilesWithoutAnError(string content)
     {
@@ -43,7 +43,7 @@ public sealed class GzipMemberTests : IDisposable
         Assert.Equal(new[] { "a1", "a2" }, Directory.GetFiles(root).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
-    [Theory]
+    [UnixOnlyTheory]
     [MemberData(nameof(Contents))]
     public void EveryMembersFilesAreWrittenThroughAReaderThatStopsAfterTheFirstMember(string content)
     {
@@ -56,7 +56,7 @@ public sealed class GzipMemberTests : IDisposable
         else Assert.Equal(70000, new FileInfo(Path.Combine(root, "b2")).Length);
     }
 
-    [Fact]
+    [UnixOnlyFact]
     public void TheRuntimesOwnReaderGivesTheSameFiles()
     {
         var layer = TwoMemberLayer("random:70000");

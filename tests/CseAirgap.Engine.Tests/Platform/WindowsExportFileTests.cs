@@ -21,7 +21,7 @@ public sealed class WindowsExportFileTests
         path == blob ? new ReparseFacts(FileAttributes.Archive | FileAttributes.ReparsePoint, blobTag)
         : File.Exists(path) || Directory.Exists(path) ? new ReparseFacts(File.GetAttributes(path), 0) : null);
 
-    [Theory]
+    [UnixOnlyTheory]
     [InlineData(WindowsLinkInspector.DeduplicationTag, true)]
     [InlineData(WindowsLinkInspector.CloudFileTag, true)]
     [InlineData(WindowsLinkInspector.SymbolicLinkTag, false)]
@@ -38,7 +38,7 @@ public sealed class WindowsExportFileTests
         Assert.Equal(kept, target.HasBlob(new Descriptor("application/octet-stream", digest, Content.Length, null)));
     }
 
-    [Fact]
+    [UnixOnlyFact]
     public void ADeduplicatedBlobIsReadAndALinkedOneIsRefused()
     {
         using var scratch = new ScratchFolder();
@@ -53,7 +53,7 @@ public sealed class WindowsExportFileTests
         Assert.Equal("UnsafeExportFile", refused.ErrorId);
     }
 
-    [Theory]
+    [UnixOnlyTheory]
     [InlineData(0xA000000CU, true)]
     [InlineData(0xA0000003U, true)]
     [InlineData(0xA000001DU, true)]
@@ -68,7 +68,7 @@ public sealed class WindowsExportFileTests
         public override string? FormatOf(string path) => format;
     }
 
-    [Theory]
+    [UnixOnlyTheory]
     [InlineData("FAT32")]
     [InlineData("vfat")]
     public void OnFat32ATarExportIsSplitBelow4GiBWhenNoPartSizeIsGiven(string format)
@@ -80,7 +80,7 @@ public sealed class WindowsExportFileTests
         Assert.Contains(log, l => l.Contains("-MaxPartSize", StringComparison.Ordinal));
     }
 
-    [Fact]
+    [UnixOnlyFact]
     public void OnFat32APartSizeOf4GiBIsRefusedUpFrontNamingMaxPartSize()
     {
         var refused = Assert.Throws<FileTooLargeForFileSystemException>(() => ExportPartSize.Choose("E:\\cse.tar", 4L * 1024 * 1024 * 1024, new Says("FAT32"), null));
@@ -88,7 +88,7 @@ public sealed class WindowsExportFileTests
         Assert.Contains("-MaxPartSize", refused.Message, StringComparison.Ordinal);
     }
 
-    [Theory]
+    [UnixOnlyTheory]
     [InlineData("NTFS", 0L)]
     [InlineData("exFAT", 0L)]
     [InlineData("ext4", 0L)]
@@ -97,7 +97,7 @@ public sealed class WindowsExportFileTests
     public void ElsewhereThePartSizeIsTheOneAskedFor(string? format, long requested) =>
         Assert.Equal(requested, ExportPartSize.Choose("/x/cse.tar", requested, new Says(format), null));
 
-    [Fact]
+    [UnixOnlyFact]
     public async Task AFolderExportOnFat32RefusesABlobOf4GiBBeforeFetchingIt()
     {
         using var scratch = new ScratchFolder();
@@ -110,7 +110,7 @@ public sealed class WindowsExportFileTests
         Assert.False(opened);
     }
 
-    [Fact]
+    [UnixOnlyFact]
     public void TheSkippedNamesWarningCountsAndListsTheFirstNamesEscaped()
     {
         var names = Enumerable.Range(0, 25).Select(i => $"n{i}:\u001b[2K").ToList();
@@ -123,7 +123,7 @@ public sealed class WindowsExportFileTests
         Assert.DoesNotContain("\u001b", warning, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [UnixOnlyFact]
     public void TheSymbolicLinkWarningNamesNoEditionAndSaysWhichArtifactFilesAreMissing()
     {
         var expanded = Expanded(skippedLinks: new[] { "src/artifact/dependencies.txt" });

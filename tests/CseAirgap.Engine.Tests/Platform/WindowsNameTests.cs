@@ -17,7 +17,7 @@ public sealed class WindowsNameTests : IDisposable
 
     public void Dispose() => ConfinedRoot.RemoveTree(_scratch);
 
-    [Theory]
+    [UnixOnlyTheory]
     [InlineData("libc6:amd64.list")]
     [InlineData("a<b")]
     [InlineData("a>b")]
@@ -40,7 +40,7 @@ public sealed class WindowsNameTests : IDisposable
         Assert.Null(PathRules.Unix.WhyNotHoldable(name));
     }
 
-    [Theory]
+    [UnixOnlyTheory]
     [InlineData("xt_connmark.h")]
     [InlineData("auxiliary.h")]
     [InlineData("com10")]
@@ -49,7 +49,7 @@ public sealed class WindowsNameTests : IDisposable
     [InlineData("a.b.c")]
     public void WindowsHoldsOrdinaryNamesThatLookLikeDevices(string name) => Assert.Null(PathRules.Windows.WhyNotHoldable(name));
 
-    [Fact]
+    [UnixOnlyFact]
     public void ADebianLayerExpandsUnderWindowsRulesWithItsColonNamesSkippedAndListed()
     {
         var layer = Write("tar", Path.Combine(_scratch, "layer.tar"),
@@ -74,7 +74,7 @@ public sealed class WindowsNameTests : IDisposable
         Assert.Contains(log, l => l.Contains("libc6:amd64.list", StringComparison.Ordinal) && l.Contains("':'", StringComparison.Ordinal));
     }
 
-    [Fact]
+    [UnixOnlyFact]
     public void UnderWindowsRulesTheFirstSpellingWinsAndALaterDifferentCaseEntryIsSkippedNotWrittenOverIt()
     {
         var layer = Write("tar", Path.Combine(_scratch, "layer.tar"),
@@ -100,7 +100,7 @@ public sealed class WindowsNameTests : IDisposable
         Assert.Equal(new[] { "include/xt_connmark.h", "e", "include/link.h" }, applier.SkippedNames);
     }
 
-    [Fact]
+    [UnixOnlyFact]
     public void UnderUnixRulesBothSpellingsAreKept()
     {
         var layer = Write("tar", Path.Combine(_scratch, "layer.tar"), File("xt_CONNMARK.h", "upper"), File("xt_connmark.h", "lower"), File("libc6:amd64.list"));
@@ -111,7 +111,7 @@ public sealed class WindowsNameTests : IDisposable
         Assert.Equal(0, applier.SkippedNameCount);
     }
 
-    [Fact]
+    [UnixOnlyFact]
     public void AWhiteoutMatchesItsPathIgnoringCaseUnderWindowsRules()
     {
         var lower = Write("tar", Path.Combine(_scratch, "lower.tar"), File("Etc/Config/old.conf"), File("Etc/keep"), File("Opt/Lower.txt"));
@@ -129,7 +129,7 @@ public sealed class WindowsNameTests : IDisposable
         Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(root, "Opt")));
     }
 
-    [Fact]
+    [UnixOnlyFact]
     public void AnArchiveExpandsUnderWindowsRulesAndTheExpansionReportsWhatItSkipped()
     {
         var archive = Write("tar", Path.Combine(_scratch, "fs.tar"), File("src/artifact/dependencies.txt", "deps"), File("var/lib/dpkg/info/libc6:amd64.list"));
@@ -142,12 +142,12 @@ public sealed class WindowsNameTests : IDisposable
         Assert.Equal(new[] { "var/lib/dpkg/info/libc6:amd64.list" }, expanded.SkippedNames);
     }
 
-    [Theory]
+    [UnixOnlyTheory]
     [InlineData(@"C:\short\path", @"C:\short\path")]
     [InlineData(@"\\?\C:\already", @"\\?\C:\already")]
     public void ShortWindowsPathsAreGivenAsTheyAre(string path, string expected) => Assert.Equal(expected, PathRules.Windows.ForOs(path));
 
-    [Fact]
+    [UnixOnlyFact]
     public void WindowsPathsPastMaxPathTakeTheLongForm()
     {
         var tail = string.Join(@"\", Enumerable.Repeat("folder-of-forty-characters-in-its-name-x", 7));
@@ -157,7 +157,7 @@ public sealed class WindowsNameTests : IDisposable
         Assert.Equal(@"C:\" + tail, PathRules.Unix.ForOs(@"C:\" + tail));
     }
 
-    [Fact]
+    [UnixOnlyFact]
     public void TheGateRefusesAWindowsUnholdableNameItselfRatherThanHandItToTheFramework()
     {
         var root = Path.Combine(_scratch, "gate");

@@ -58,7 +58,7 @@ public sealed class PluginInventoryDatabaseTests : IDisposable
         return path;
     }
 
-    [Fact]
+    [UnixOnlyFact]
     public void Hidden_tkg_groups_and_the_newest_essentials_group_are_taken_with_their_binaries()
     {
         var db = Database("inventory.db", Schema + Rows);
@@ -69,7 +69,7 @@ public sealed class PluginInventoryDatabaseTests : IDisposable
         Assert.Equal("true", selection.Binaries.Single(b => b.PluginName == "telemetry").Hidden);
     }
 
-    [Fact]
+    [UnixOnlyFact]
     public void A_missing_group_version_is_a_typed_error_that_lists_the_versions_there()
     {
         var db = Database("inventory.db", Schema + Rows);
@@ -78,7 +78,7 @@ public sealed class PluginInventoryDatabaseTests : IDisposable
         Assert.Contains("v2.5.1", error.Message);
     }
 
-    [Fact]
+    [UnixOnlyFact]
     public void A_missing_column_is_an_error_that_names_it()
     {
         var db = Database("inventory.db", Schema.Replace("Digest TEXT NOT NULL, ", "") + Rows.Replace("'ab',", "").Replace("'cd',", "").Replace("'ef',", "").Replace("'01',", "").Replace("'02',", ""));
@@ -87,7 +87,7 @@ public sealed class PluginInventoryDatabaseTests : IDisposable
         Assert.Contains("Digest", error.Message);
     }
 
-    [Fact]
+    [UnixOnlyFact]
     public void A_view_in_place_of_a_table_is_refused_rather_than_run()
     {
         var db = Database("inventory.db", Schema.Replace("CREATE TABLE PluginBinaries", "CREATE TABLE RealBinaries") + Rows.Replace("INTO PluginBinaries", "INTO RealBinaries") +
@@ -96,7 +96,7 @@ public sealed class PluginInventoryDatabaseTests : IDisposable
         Assert.Contains("no PluginBinaries table", error.Message);
     }
 
-    [Fact]
+    [UnixOnlyFact]
     public void Sql_in_the_source_schema_is_never_run_and_the_written_schema_is_the_modules_own()
     {
         var attached = Path.Combine(_folder, "attached-by-the-source.db");
@@ -117,7 +117,7 @@ public sealed class PluginInventoryDatabaseTests : IDisposable
         Assert.Equal("5", Sqlite(output, "SELECT COUNT(*) FROM PluginBinaries;"));
     }
 
-    [Fact]
+    [UnixOnlyFact]
     public void A_metadata_database_keeps_the_form_of_the_source_one()
     {
         var withoutVersion = Database("meta.db",
@@ -133,7 +133,7 @@ public sealed class PluginInventoryDatabaseTests : IDisposable
 
 public sealed class FileImageNameTests
 {
-    [Theory]
+    [UnixOnlyTheory]
     [InlineData("plugin_inventory.db", "plugin_inventory.db")]
     [InlineData("./central_config.yaml", "central_config.yaml")]
     [InlineData("a/b.txt", "a/b.txt")]
