@@ -34,6 +34,26 @@ public sealed class OciLayoutReader
 
     public IReadOnlyList<LayoutImage> Images { get; private set; } = Array.Empty<LayoutImage>();
 
+    /// <summary>
+    /// True for an image recorded under an attachment tag (cosign's sha256-&lt;hex&gt;.sig, .att, .sbom, or the referrers
+    /// tag) of another image of the export in the same repository: it travels with that image (-IncludeSignature), not alone.
+    /// </summary>
+    public bool IsAttachment(LayoutImage image)
+    {
+        if (!ImageReference.TryParse(image.Reference, out var reference, out _) || reference == null || reference.Tag == null || reference.Digest != null) return false;
+        if (_attachmentNames == null)
+        {
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var subject in Images)
+                if (ImageReference.TryParse(subject.Reference, out var s, out _) && s != null)
+                    foreach (var tag in AttachmentTags.All(subject.Manifest.Digest)) names.Add($"{s.Registry}/{s.Repository}:{tag}");
+            _attachmentNames = names;
+        }
+        return _attachmentNames.Contains($"{reference.Registry}/{reference.Repository}:{reference.Tag}");
+    }
+
+    private HashSet<string>? _attachmentNames;
+
     /// <summary>The files of a tar export (one, or the parts), for checksum checks.</summary>
     public IReadOnlyList<string> Parts => _parts ?? Array.Empty<string>();
 
@@ -155,7 +175,7 @@ public sealed class OciLayoutReader
 }
 
 /// <summary>One image of an export, as a copy source.</summary>
-public sealed class LayoutImageSource : IImageSource
+public sealed class LayoutImageSource : IImageSource, IAttachmentSource
 {
     private readonly OciLayoutReader _reader;
     private readonly LayoutImage _image;
@@ -179,6 +199,21 @@ public sealed class LayoutImageSource : IImageSource
     }
 
     public Task<ManifestDocument> GetTopManifestAsync(CancellationToken ct) => Task.Run(() => _reader.ReadManifest(_image.Manifest), ct);
+
+    /// <summary>The export's images recorded under an attachment tag of <paramref name="subject"/> in this image's repository.</summary>
+    public Task<IReadOnlyList<ImageAttachment>> FindAttachmentsAsync(Digest subject, int most, CancellationToken ct)
+    {
+        var found = new List<ImageAttachment>();
+        if (ImageReference.TryParse(_image.Reference, out var me, out _) && me != null)
+        {
+            var tags = new HashSet<string>(AttachmentTags.All(subject), StringComparer.Ordinal);
+            foreach (var image in _reader.Images)
+                if (ImageReference.TryParse(image.Reference, out var other, out _) && other != null && other.Digest == null && other.Tag != null &&
+                    tags.Contains(other.Tag) && other.Registry == me.Registry && other.Repository == me.Repository)
+                    found.Add(new ImageAttachment(other.Tag, image.Manifest.Digest, new LayoutImageSource(_reader, image)));
+        }
+        return Task.FromResult<IReadOnlyList<ImageAttachment>>(found);
+    }
 
     public Task<ManifestDocument> GetManifestAsync(Digest digest, CancellationToken ct) =>
         Task.Run(() => _reader.ReadManifest(digest, null), ct);
