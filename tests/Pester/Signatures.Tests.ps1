@@ -183,6 +183,10 @@ Describe 'Publish-CseDependency -IncludeSignature' {
                     Get-SignedDigest $logged "$destination`:$($image.TagForm).sig" | Should -Be $imageDigest -Because 'the signature names the destination image, unchanged'
                 }
             }
+            # A re-run finds everything there, the attachments included, and counts them again.
+            $again = $references | Publish-CseDependency -Registry $base -SourceMirror $Mirror -CaCertificate $Ca -IncludeSignature
+            $again.Status | Sort-Object -Unique | Should -Be 'AlreadyPresent'
+            foreach ($image in @($Source.a, $Source.b, $Source.u)) { ($again | Where-Object Source -EQ $image.Reference).Signatures | Should -Be $image.Attached.Count }
         }
         finally { Stop-TestLoggedRegistry $logged }
     }
@@ -215,6 +219,7 @@ Describe 'Export-CseDependency -IncludeSignature' {
         $raw = Join-Path (Get-TestScratch) "sig-$([Guid]::NewGuid().ToString('N'))"
         & bash -c "skopeo inspect --raw 'oci:$folder`:registry.k8s.io/$($b.Repository):$($b.TagForm).sig' > '$raw'"
         (& skopeo manifest-digest $raw).Trim() | Should -Be $b.Attached["$($b.TagForm).sig"]
+        @(Get-CseDependency -Path $folder).Reference | Should -Be @($b.Reference) -Because 'a signature is not a dependency of its own'
 
         $withoutBase = New-TestBase $Target
         $without = Publish-CseDependency -Path $folder -Registry $withoutBase
