@@ -86,8 +86,9 @@ BeforeAll {
 
     function New-SignedSource {
         <#
-        Four images in a fresh repository path of the registry.k8s.io mirror: A signed (.sig), B signed and attested
-        (.sig, .att), U with nothing, R with an OCI 1.1 referrer listed at the referrers tag (sha256-<hex>, an index).
+        Five images in a fresh repository path of the registry.k8s.io mirror: A signed (.sig), B signed and attested
+        (.sig, .att), U with nothing, M a two-platform index signed by its own digest, R with an OCI 1.1 referrer listed
+        at the referrers tag (sha256-<hex>, an index).
         #>
         $prefix = "signed/s$([Guid]::NewGuid().ToString('N').Substring(0, 10))"
         $set = [ordered]@{}
@@ -102,6 +103,18 @@ BeforeAll {
                 Annotations = @{ 'dev.cosignproject.cosign/signature' = [Convert]::ToBase64String([byte[]](1..64)) } }
             $image.Attached["$($image.TagForm).sig"] = Publish-TestArtefact -Repository $image.Repository -Tag "$($image.TagForm).sig" -Layers @($sig)
         }
+        # M: a multi-platform image (an index of two images), signed by the index's digest as cosign signs it.
+        $m = "$prefix/m"
+        $children = foreach ($arch in 'amd64', 'arm64') {
+            $digest = Publish-CseTestFileImage -Registry $K8s -Path "$m`:$arch" -Files @{ "m-$arch.txt" = "image m $arch $prefix`n" }
+            [ordered]@{ mediaType = 'application/vnd.oci.image.manifest.v1+json'; digest = $digest; size = (Get-Item (Save-RawManifest "$m@$digest")).Length
+                platform = [ordered]@{ architecture = $arch; os = 'linux' } }
+        }
+        $indexDigest = Publish-TestIndex -Repository $m -Tag 'v1' -Descriptors $children
+        $set['m'] = [ordered]@{ Repository = $m; Reference = "registry.k8s.io/$m`:v1"; Digest = $indexDigest; TagForm = $indexDigest -replace ':', '-'; Attached = [ordered]@{} }
+        $sig = @{ MediaType = 'application/vnd.dev.cosign.simplesigning.v1+json'; Bytes = (New-SignaturePayload $m $indexDigest)
+            Annotations = @{ 'dev.cosignproject.cosign/signature' = [Convert]::ToBase64String([byte[]](1..64)) } }
+        $set['m'].Attached["$($set['m'].TagForm).sig"] = Publish-TestArtefact -Repository $m -Tag "$($set['m'].TagForm).sig" -Layers @($sig)
         $b = $set['b']
         $statement = @{ _type = 'https://in-toto.io/Statement/v0.1'; predicateType = 'https://slsa.dev/provenance/v0.2'; subject = @(@{ name = "registry.k8s.io/$($b.Repository)"; digest = @{ sha256 = $b.Digest.Substring(7) } }); predicate = @{} }
         $envelope = @{ payloadType = 'application/vnd.in-toto+json'; payload = [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes(($statement | ConvertTo-Json -Depth 10 -Compress))); signatures = @(@{ keyid = ''; sig = 'c2ln' }) }
@@ -156,14 +169,15 @@ Describe 'Publish-CseDependency -IncludeSignature' {
 
             # Without the switch: only the images' own tags.
             $plain.Status | Sort-Object -Unique | Should -Be 'Copied'
-            foreach ($image in @($Source.a, $Source.b, $Source.u)) {
+            foreach ($image in @($Source.a, $Source.b, $Source.u, $Source.m)) {
                 Get-TestTags $logged "$host_/plain/$($image.Repository)" | Should -Be @('v1') -Because 'nothing extra is copied without -IncludeSignature'
             }
 
             $problems.Count | Should -Be 0 -Because 'an image with no signature is not an error'
-            $results.Count | Should -Be 3 -Because 'one result per image: what is attached is counted on its image'
+            $results.Count | Should -Be 4 -Because 'one result per image: what is attached is counted on its image'
             $results.Status | Sort-Object -Unique | Should -Be 'Copied'
-            foreach ($image in @($Source.a, $Source.b, $Source.u)) {
+            ($results | Where-Object Source -EQ $Source.m.Reference).Platforms | Should -Be 2
+            foreach ($image in @($Source.a, $Source.b, $Source.u, $Source.m)) {
                 $result = $results | Where-Object Source -EQ $image.Reference
                 $result.Signatures | Should -Be $image.Attached.Count
                 $destination = "$host_/signed/$($image.Repository)"
@@ -186,7 +200,7 @@ Describe 'Publish-CseDependency -IncludeSignature' {
             # A re-run finds everything there, the attachments included, and counts them again.
             $again = $references | Publish-CseDependency -Registry $base -SourceMirror $Mirror -CaCertificate $Ca -IncludeSignature
             $again.Status | Sort-Object -Unique | Should -Be 'AlreadyPresent'
-            foreach ($image in @($Source.a, $Source.b, $Source.u)) { ($again | Where-Object Source -EQ $image.Reference).Signatures | Should -Be $image.Attached.Count }
+            foreach ($image in @($Source.a, $Source.b, $Source.u, $Source.m)) { ($again | Where-Object Source -EQ $image.Reference).Signatures | Should -Be $image.Attached.Count }
         }
         finally { Stop-TestLoggedRegistry $logged }
     }
