@@ -24,6 +24,7 @@ public sealed class ImageCopier
     private readonly Func<ImageReference, IImageSource>? _lockSources;
     private readonly SemaphoreSlim _transfers;
     private readonly CopyLimits _limits;
+    private readonly bool _carryAttachments;
 
     // (blob store, digest): completes once the blob is in that store, and only then. Every image that needs the
     // blob there awaits it before writing a manifest, so no manifest goes out ahead of a blob it names.
@@ -38,8 +39,14 @@ public sealed class ImageCopier
 
     /// <param name="lockSources">Where to read the images an imgpkg bundle's lock names; null to copy bundles as plain images.</param>
     /// <param name="limits">How far one image may fan out; null for the defaults.</param>
-    public ImageCopier(IImageDestination destination, RetryPolicy retry, Action<string>? log, Func<ImageReference, IImageSource>? lockSources = null, CopyLimits? limits = null)
+    /// <param name="carryAttachments">
+    /// Also copy each image's cosign signature, attestation and SBOM tags and its OCI referrers, where the source has
+    /// them (imgpkg copy --cosign-signatures carries the .sig tag).
+    /// </param>
+    public ImageCopier(IImageDestination destination, RetryPolicy retry, Action<string>? log, Func<ImageReference, IImageSource>? lockSources = null, CopyLimits? limits = null,
+        bool carryAttachments = false)
     {
+        _carryAttachments = carryAttachments;
         _destination = destination;
         _retry = retry;
         _log = log;
@@ -101,7 +108,8 @@ public sealed class ImageCopier
         public IReadOnlyCollection<string> BundlesAbove { get; }
     }
 
-    private async Task<ImageCopyOutcome> CopyAsync(ImageCopyJob job, Place place, CopyProgress progress, CancellationToken ct)
+    /// <param name="attached">An artefact attached to another image: copied as it is, never read as a bundle, nothing carried with it.</param>
+    private async Task<ImageCopyOutcome> CopyAsync(ImageCopyJob job, Place place, CopyProgress progress, CancellationToken ct, bool attached = false)
     {
         var clock = Stopwatch.StartNew();
         var tally = new ByteTally();
@@ -114,12 +122,17 @@ public sealed class ImageCopier
             await Task.WhenAll(fetching, checking).ConfigureAwait(false);
             var top = await fetching.ConfigureAwait(false);
             digest = top.Digest;
-            if (_lockSources != null && !top.IsIndex && top.Blobs.Count > 0 && top.Blobs[0].Size > ImageFiles.ConfigReadLimit)
+            if (!attached && _lockSources != null && !top.IsIndex && top.Blobs.Count > 0 && top.Blobs[0].Size > ImageFiles.ConfigReadLimit)
                 _log?.Invoke($"{job.Source}: its config is {top.Blobs[0].Size} bytes, more than the {ImageFiles.ConfigReadLimit / (1024 * 1024)} MiB read " +
                     "for imgpkg's bundle label; it is copied as a plain image, the config streamed like any blob.");
-            var isBundle = _lockSources != null && await ImgpkgBundle.IsBundleAsync(job.From, top, ct).ConfigureAwait(false);
+            var isBundle = !attached && _lockSources != null && await ImgpkgBundle.IsBundleAsync(job.From, top, ct).ConfigureAwait(false);
             if (await checking.ConfigureAwait(false) == top.Digest)
-                return new ImageCopyOutcome(job, CopyStatus.AlreadyPresent, digest, 0, 0, clock.Elapsed, top.Children.Select(c => c.Digest.Value).Distinct().Count(), null, isBundle);
+            {
+                // The image is there; what is attached to it may not be yet (a run without -IncludeSignature, a new signature).
+                var (present, sent) = attached ? (Array.Empty<string>(), false) : await CarryAttachmentsAsync(job, top, place, tally, progress, ct).ConfigureAwait(false);
+                return new ImageCopyOutcome(job, sent ? CopyStatus.Copied : CopyStatus.AlreadyPresent, digest, tally.Copied, tally.Reused, clock.Elapsed,
+                    top.Children.Select(c => c.Digest.Value).Distinct().Count(), null, isBundle, attachments: present);
+            }
 
             // A bundle's images go first (into the bundle's own repository in a registry, imgpkg's relocation rule),
             // so the bundle is never tagged before everything it names is there.
@@ -138,14 +151,43 @@ public sealed class ImageCopier
                 wrote |= await _destination.PutManifestAsync(job.Destination, child.Digest, child, ct).ConfigureAwait(false);
             wrote |= await _destination.PutManifestAsync(job.Destination, job.Destination.ManifestReference, top, ct).ConfigureAwait(false);
             if (isBundle) await _destination.RecordBundleAsync(job.Destination, top, locked.Select(l => l.Item1).ToList(), ct).ConfigureAwait(false);
+            // Only now, with the image tagged: an attachment's tag is written after what it signs is there.
+            var (carried, _) = attached ? (Array.Empty<string>(), false) : await CarryAttachmentsAsync(job, top, place, tally, progress, ct).ConfigureAwait(false);
             var status = wrote || tally.Copied > 0 ? CopyStatus.Copied : CopyStatus.AlreadyPresent;
             return new ImageCopyOutcome(job, status, digest, tally.Copied, tally.Reused, clock.Elapsed, children.Count, null, isBundle,
-                locked.Sum(l => 1 + l.Item2.BundleImages));
+                locked.Sum(l => 1 + l.Item2.BundleImages), carried);
         }
         catch (Exception e) when (!(e is OperationCanceledException && ct.IsCancellationRequested))
         {
             return new ImageCopyOutcome(job, CopyStatus.Failed, digest, tally.Copied, tally.Reused, clock.Elapsed, 0, e);
         }
+    }
+
+    /// <summary>
+    /// With -IncludeSignature: copies what the source has attached to the image (cosign's .sig/.att/.sbom tags, OCI
+    /// referrers), each as an image of its own, digest unchanged, under its own tag (or digest) in the image's destination
+    /// repository. Returns the destinations carried and whether any bytes or manifests were written for them.
+    /// </summary>
+    private async Task<(IReadOnlyList<string> Carried, bool Sent)> CarryAttachmentsAsync(ImageCopyJob job, ManifestDocument top, Place place, ByteTally tally, CopyProgress progress, CancellationToken ct)
+    {
+        if (!_carryAttachments || !(job.From is IAttachmentSource source)) return (Array.Empty<string>(), false);
+        var found = await source.FindAttachmentsAsync(top.Digest, _limits.MaxManifestsPerImage, ct).ConfigureAwait(false);
+        var carried = new List<string>();
+        var sent = false;
+        foreach (var attachment in found)
+        {
+            var destination = new ImageReference(job.Destination.Registry, job.Destination.Repository, attachment.Tag, attachment.Tag == null ? attachment.Digest.Value : null);
+            var named = new ImageReference(job.Source.Registry, job.Source.Repository, attachment.Tag, attachment.Tag == null ? attachment.Digest.Value : null);
+            var outcome = await CopyAsync(new ImageCopyJob(named, attachment.From, destination), place, progress, ct, attached: true).ConfigureAwait(false);
+            if (outcome.Status == CopyStatus.Failed) throw new AttachmentFailedException(job.Source.ToString(), named.ToString(), outcome.Error!);
+            // Its digest is what the source named it by: the copy read it by that digest, so nothing else can have landed.
+            tally.AddCopied(outcome.BytesCopied);
+            tally.AddReusedQuietly(outcome.BytesReused);
+            sent |= outcome.Status == CopyStatus.Copied;
+            carried.Add(destination.ToString());
+            _log?.Invoke($"{job.Source}: carried {attachment.Name} ({attachment.Digest}) to {destination} ({(outcome.Status == CopyStatus.Copied ? "copied" : "already there")}).");
+        }
+        return (carried, sent);
     }
 
     private async Task<List<(LockedImage, ImageCopyOutcome)>> CopyBundleImagesAsync(ImageCopyJob bundle, ManifestDocument top, Place place, ByteTally tally, CopyProgress progress, CancellationToken ct)

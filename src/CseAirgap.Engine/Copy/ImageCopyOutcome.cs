@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using CseAirgap.Engine.Registry;
 
 namespace CseAirgap.Engine.Copy;
@@ -14,8 +15,9 @@ public enum CopyStatus
 public sealed class ImageCopyOutcome
 {
     public ImageCopyOutcome(ImageCopyJob job, CopyStatus status, string? digest, long bytesCopied, long bytesReused, TimeSpan duration, int platforms, Exception? error,
-        bool isBundle = false, int bundleImages = 0)
+        bool isBundle = false, int bundleImages = 0, IReadOnlyList<string>? attachments = null)
     {
+        Attachments = attachments ?? Array.Empty<string>();
         IsBundle = isBundle;
         BundleImages = bundleImages;
         Job = job;
@@ -50,4 +52,10 @@ public sealed class ImageCopyOutcome
 
     /// <summary>Images of the bundle's lock copied with it, nested bundles' included.</summary>
     public int BundleImages { get; }
+
+    /// <summary>
+    /// The signatures, attestations, SBOMs and referrers carried with the image (with -IncludeSignature), each as its
+    /// destination reference; those already at the destination are counted too.
+    /// </summary>
+    public IReadOnlyList<string> Attachments { get; }
 }

@@ -34,6 +34,57 @@ public sealed class OciLayoutReader
 
     public IReadOnlyList<LayoutImage> Images { get; private set; } = Array.Empty<LayoutImage>();
 
+    /// <summary>
+    /// True for an image recorded under an attachment tag (cosign's sha256-&lt;hex&gt;.sig, .att, .sbom, or the referrers
+    /// tag) of another image of the export in the same repository, or recorded by digest with another image of that
+    /// repository as its OCI subject (a referrer the source's referrers API listed): it travels with that image
+    /// (-IncludeSignature), not alone.
+    /// </summary>
+    public bool IsAttachment(LayoutImage image)
+    {
+        if (!ImageReference.TryParse(image.Reference, out var reference, out _) || reference == null) return false;
+        if (reference.Tag == null)
+            return SubjectOf(image) is { } subject && Images.Any(i => i.Manifest.Digest.Value == subject && SameRepository(i, reference));
+        if (reference.Digest != null) return false;
+        if (_attachmentNames == null)
+        {
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var subject in Images)
+                if (ImageReference.TryParse(subject.Reference, out var s, out _) && s != null)
+                    foreach (var tag in AttachmentTags.All(subject.Manifest.Digest)) names.Add($"{s.Registry}/{s.Repository}:{tag}");
+            _attachmentNames = names;
+        }
+        return _attachmentNames.Contains($"{reference.Registry}/{reference.Repository}:{reference.Tag}");
+    }
+
+    private HashSet<string>? _attachmentNames;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string?> _subjects = new(StringComparer.Ordinal);
+
+    internal static bool SameRepository(LayoutImage image, ImageReference reference) =>
+        ImageReference.TryParse(image.Reference, out var other, out _) && other != null && other.Registry == reference.Registry && other.Repository == reference.Repository;
+
+    /// <summary>
+    /// The digest an image manifest of the export names as its subject (OCI 1.1), or null: none, not readable, or not a
+    /// digest. Read once per image, checked against its digest like any manifest of the export.
+    /// </summary>
+    internal string? SubjectOf(LayoutImage image) => _subjects.GetOrAdd(image.Manifest.Digest.Value, _ =>
+    {
+        try
+        {
+            var manifest = ReadManifest(image.Manifest);
+            if (manifest.IsIndex) return null;
+            using var json = System.Text.Json.JsonDocument.Parse(manifest.Bytes);
+            return json.RootElement.TryGetProperty("subject", out var subject) && subject.ValueKind == System.Text.Json.JsonValueKind.Object &&
+                subject.TryGetProperty("digest", out var d) && d.ValueKind == System.Text.Json.JsonValueKind.String && Digest.TryParse(d.GetString(), out var digest)
+                ? digest!.Value : null;
+        }
+        catch (Exception e) when (e is CseAirgapException || e is System.Text.Json.JsonException || e is IOException)
+        {
+            // Not read here: the copy that reads it reports what is wrong with it.
+            return null;
+        }
+    });
+
     /// <summary>The files of a tar export (one, or the parts), for checksum checks.</summary>
     public IReadOnlyList<string> Parts => _parts ?? Array.Empty<string>();
 
@@ -155,7 +206,7 @@ public sealed class OciLayoutReader
 }
 
 /// <summary>One image of an export, as a copy source.</summary>
-public sealed class LayoutImageSource : IImageSource
+public sealed class LayoutImageSource : IImageSource, IAttachmentSource
 {
     private readonly OciLayoutReader _reader;
     private readonly LayoutImage _image;
@@ -179,6 +230,26 @@ public sealed class LayoutImageSource : IImageSource
     }
 
     public Task<ManifestDocument> GetTopManifestAsync(CancellationToken ct) => Task.Run(() => _reader.ReadManifest(_image.Manifest), ct);
+
+    /// <summary>The export's images recorded under an attachment tag of <paramref name="subject"/> in this image's repository.</summary>
+    public Task<IReadOnlyList<ImageAttachment>> FindAttachmentsAsync(Digest subject, int most, CancellationToken ct)
+    {
+        var found = new List<ImageAttachment>();
+        if (ImageReference.TryParse(_image.Reference, out var me, out _) && me != null)
+        {
+            var tags = new HashSet<string>(AttachmentTags.All(subject), StringComparer.Ordinal);
+            foreach (var image in _reader.Images)
+            {
+                if (!ImageReference.TryParse(image.Reference, out var other, out _) || other == null || !OciLayoutReader.SameRepository(image, me)) continue;
+                if (other.Digest == null && other.Tag != null && tags.Contains(other.Tag))
+                    found.Add(new ImageAttachment(other.Tag, image.Manifest.Digest, new LayoutImageSource(_reader, image)));
+                else if (other.Tag == null && _reader.SubjectOf(image) == subject.Value)
+                    found.Add(new ImageAttachment(null, image.Manifest.Digest, new LayoutImageSource(_reader, image)));
+            }
+            if (found.Count > most) throw CseAirgap.Engine.Copy.ImageTreeRefusedException.TooManyManifests(Location, found.Count, most);
+        }
+        return Task.FromResult<IReadOnlyList<ImageAttachment>>(found);
+    }
 
     public Task<ManifestDocument> GetManifestAsync(Digest digest, CancellationToken ct) =>
         Task.Run(() => _reader.ReadManifest(digest, null), ct);

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using CseAirgap.Engine.Registry;
@@ -7,7 +9,7 @@ using CseAirgap.Engine.Registry;
 namespace CseAirgap.Engine.Images;
 
 /// <summary>An image in a registry repository (the source host, or a mirror of it).</summary>
-public sealed class RegistryImageSource : IImageSource
+public sealed class RegistryImageSource : IImageSource, IAttachmentSource
 {
     // A copy reads an image's config twice: once for imgpkg's bundle label (ImageFiles), once to send it. The label
     // reader hands its verified bytes back, and the next read of that blob takes them instead of asking the source
@@ -35,6 +37,40 @@ public sealed class RegistryImageSource : IImageSource
         var response = await Client.OpenBlobAsync(Fetch.Repository, blob.Digest, ct).ConfigureAwait(false);
         return new ResponseStream(response, await response.Content.ReadAsStreamAsync().ConfigureAwait(false));
     }
+
+    /// <summary>
+    /// cosign's .sig, .att and .sbom tags of the image (found by HEAD, as imgpkg looks for its .sig: a 404 is "none"), then its
+    /// OCI 1.1 referrers: the referrers API where the registry has one, else the referrers tag schema's index. Each is read
+    /// from this repository by the digest found, so what is copied is what was found.
+    /// </summary>
+    public async Task<IReadOnlyList<ImageAttachment>> FindAttachmentsAsync(Digest subject, int most, CancellationToken ct)
+    {
+        var repository = Fetch.Repository;
+        var scope = RegistryScope.Pull(repository);
+        var found = new List<ImageAttachment>();
+        foreach (var tag in AttachmentTags.Cosign(subject))
+        {
+            var digest = await Client.HeadManifestAsync(repository, tag, scope, ct).ConfigureAwait(false);
+            if (digest != null) found.Add(new ImageAttachment(tag, Digest.Parse(digest, $"{Client.Address.Host}/{repository}:{tag}"), At(digest)));
+        }
+        var referrers = await Client.GetReferrersAsync(repository, subject, most, ct).ConfigureAwait(false);
+        if (referrers == null)
+        {
+            var tag = AttachmentTags.Referrers(subject);
+            var digest = await Client.HeadManifestAsync(repository, tag, scope, ct).ConfigureAwait(false);
+            if (digest != null) found.Add(new ImageAttachment(tag, Digest.Parse(digest, $"{Client.Address.Host}/{repository}:{tag}"), At(digest)));
+        }
+        else
+        {
+            // A cosign tag cosign also made a referrer of (its OCI 1.1 mode) is copied once, under its tag.
+            var tagged = new HashSet<string>(found.Select(f => f.Digest.Value));
+            foreach (var referrer in referrers.GroupBy(r => r.Digest.Value).Select(g => g.First()).Where(r => !tagged.Contains(r.Digest.Value)))
+                found.Add(new ImageAttachment(null, referrer.Digest, At(referrer.Digest.Value)));
+        }
+        return found;
+    }
+
+    private RegistryImageSource At(string digest) => new(Client, new ImageReference(Fetch.Registry, Fetch.Repository, null, digest));
 
     /// <summary>Bytes of <paramref name="blob"/> a reader has already checked against its digest, for the next read of it.</summary>
     internal void KeepForNextRead(Descriptor blob, byte[] verified)

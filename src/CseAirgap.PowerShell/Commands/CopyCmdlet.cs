@@ -34,6 +34,13 @@ public abstract class CopyCmdlet : SourceRegistryCmdlet
     protected override bool AllowLockedImageLoginValue => AllowLockedImageLogin;
 
     /// <summary>
+    /// Also copy each image's cosign signature, attestation and SBOM tags (sha256-&lt;hex&gt;.sig, .att, .sbom) and its OCI
+    /// referrers, where the source has them, after the image and with their digests unchanged.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter IncludeSignature { get; set; }
+
+    /// <summary>
     /// Copies <paramref name="jobs"/> to <paramref name="destination"/>, writing each result as it lands, then runs
     /// <paramref name="then"/> (what must come after every image, such as an inventory) under the same progress record.
     /// </summary>
@@ -45,7 +52,7 @@ public abstract class CopyCmdlet : SourceRegistryCmdlet
         string activity, Func<ImageCopyOutcome, string>? shownDestination = null, Action<ImageCopyOutcome>? landed = null,
         Func<CancellationToken, Task>? then = null)
     {
-        var copier = new ImageCopier(destination, Settings.Retry, Settings.Log, lockSources);
+        var copier = new ImageCopier(destination, Settings.Retry, Settings.Log, lockSources, carryAttachments: IncludeSignature);
         var progress = new CopyProgress(jobs.Count);
         Run(async ct =>
         {
@@ -76,6 +83,6 @@ public abstract class CopyCmdlet : SourceRegistryCmdlet
             _ => CsePublishStatus.Failed,
         };
         WriteObject(new CsePublishResult(o.Job.Source.ToString(), shownDestination ?? o.Job.Destination.ToString(), o.Digest, status,
-            o.BytesCopied, o.BytesReused, o.Duration, o.Platforms, o.IsBundle, o.BundleImages));
+            o.BytesCopied, o.BytesReused, o.Duration, o.Platforms, o.IsBundle, o.BundleImages, signatures: o.Attachments));
     }
 }

@@ -79,6 +79,8 @@ public sealed class GetCseDependencyCommand : PSCmdlet
             foreach (var image in reader.Images)
             {
                 line++;
+                // A signature exported with its image (-IncludeSignature) is not a dependency: it travels with that image.
+                if (reader.IsAttachment(image)) continue;
                 if (ImageReference.TryParse(image.Reference, out var reference, out var error))
                     WriteObject(new CseDependency(new DependencyLine(reference!, true, file, line)));
                 else

@@ -72,6 +72,8 @@ public sealed class PublishCseDependencyCommand : PublishingCmdlet
             }
             foreach (var image in _export!.Images)
             {
+                // A signature (or other attachment) exported with its image travels with that image, under -IncludeSignature.
+                if (_export.IsAttachment(image)) continue;
                 if (!ImageReference.TryParse(image.Reference, out var source, out var error))
                 {
                     // A hostile or damaged index.json: that image is refused, the others still go.

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using CseAirgap.Engine.Registry;
 
 namespace CseAirgap.PowerShell.Output;
@@ -14,8 +15,9 @@ public enum CsePublishStatus
 public sealed class CsePublishResult
 {
     internal CsePublishResult(string source, string destination, string? digest, CsePublishStatus status, long bytesCopied, long bytesReused, TimeSpan duration, int platforms,
-        bool isBundle = false, int bundleImages = 0, string? kind = null)
+        bool isBundle = false, int bundleImages = 0, string? kind = null, IReadOnlyList<string>? signatures = null)
     {
+        SignatureReferences = signatures != null ? new List<string>(signatures).ToArray() : Array.Empty<string>();
         Kind = kind ?? (isBundle ? "Bundle" : "Image");
         BundleImages = bundleImages;
         Source = source;
@@ -49,6 +51,15 @@ public sealed class CsePublishResult
 
     /// <summary>For a bundle: the images of its lock (nested bundles' included) copied with it.</summary>
     public int BundleImages { get; }
+
+    /// <summary>
+    /// With -IncludeSignature: how many signatures, attestations, SBOMs and OCI referrers of the image were carried
+    /// (copied now or already at the destination); 0 without the switch or when the source has none.
+    /// </summary>
+    public int Signatures => SignatureReferences.Length;
+
+    /// <summary>Where each of those landed: the destination repository with its tag (sha256-&lt;hex&gt;.sig, ...) or digest.</summary>
+    public string[] SignatureReferences { get; }
 
     /// <summary>
     /// The destination below the -Registry base (or the export), which is the same on every row: what tells rows
