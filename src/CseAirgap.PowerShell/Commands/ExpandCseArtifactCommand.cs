@@ -172,9 +172,12 @@ public sealed class ExpandCseArtifactCommand : SourceRegistryCmdlet
             return (ct => exporter.ExpandAsync(fetch, credential, destination, status, ct), "Docker", null);
         }
 
-        var source = (RegistryImageSource)sources.Open(reference!);
-        var expander = new RegistryImageExpander(source.Client, log, Limits);
-        return (ct => expander.ExpandAsync(fetch, Platform, destination, BytesRead(status), ct), "Registry", session);
+        return (async ct =>
+        {
+            // A moved host's new name first: the place that has the image is the one expanded.
+            var place = await sources.ResolveAsync(reference!, ct).ConfigureAwait(false);
+            return await new RegistryImageExpander(place.Client, log, Limits).ExpandAsync(place.Fetch, Platform, destination, BytesRead(status), ct).ConfigureAwait(false);
+        }, "Registry", session);
     }
 
     /// <summary>A byte counter that reports one status line per 4 MB read, not one per read.</summary>

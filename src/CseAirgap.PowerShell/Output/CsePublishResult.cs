@@ -14,8 +14,9 @@ public enum CsePublishStatus
 public sealed class CsePublishResult
 {
     internal CsePublishResult(string source, string destination, string? digest, CsePublishStatus status, long bytesCopied, long bytesReused, TimeSpan duration, int platforms,
-        bool isBundle = false, int bundleImages = 0, string? kind = null)
+        bool isBundle = false, int bundleImages = 0, string? kind = null, string? resolvedFrom = null)
     {
+        ResolvedFrom = resolvedFrom;
         Kind = kind ?? (isBundle ? "Bundle" : "Image");
         BundleImages = bundleImages;
         Source = source;
@@ -32,6 +33,12 @@ public sealed class CsePublishResult
     public string Destination { get; }
     public string? Digest { get; }
     public CsePublishStatus Status { get; }
+
+    /// <summary>
+    /// Where the image was really read, host/repository@digest: the new host when the source's host moved, a mirror,
+    /// or for a bundle's image the bundle's own repository. Null when nothing answered.
+    /// </summary>
+    public string? ResolvedFrom { get; }
 
     /// <summary>Blob bytes sent to the destination.</summary>
     public long BytesCopied { get; }
