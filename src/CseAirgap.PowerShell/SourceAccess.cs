@@ -77,6 +77,16 @@ internal sealed class SourceAccess
         return FirstFoundImageSource.RegistryPlaceOf(source)!;
     }
 
+    /// <summary>The places references are read from (mirrors and moved hosts).</summary>
+    public SourceRoutes Routes => _routes;
+
+    /// <summary>The client the copy would read <paramref name="route"/> with, and whether it carries a credential (for the prerequisite checks).</summary>
+    public (RegistryClient Client, bool HasCredential) ClientFor(SourceRoute route)
+    {
+        var credential = CredentialFor(route.Address.Host);
+        return (_session.For(route.Address, credential), credential != null);
+    }
+
     private RegistryImageSource At(SourceRoute route) => new(_session.For(route.Address, CredentialFor(route.Address.Host)), route.Fetch);
 
     /// <summary>The credential for a source origin: see the class comment.</summary>

@@ -122,3 +122,37 @@ Describe 'A bundle''s locked images are looked for beside the bundle first (imgp
         $failure[0].Exception.Message | Should -Match ([regex]::Escape($missing))
     }
 }
+
+Describe 'Test-CsePrerequisite checks the sources it will read' {
+    It 'checks the moved host''s new name and reports the move as its own row' {
+        $results = Test-CsePrerequisite -Registry $Target.Base -SourceMirror $Moved -CaCertificate $Ca
+        $pull = @($results | Where-Object Check -EQ 'SourcePull')
+        $pull.Count | Should -Be 1
+        $pull[0].Status | Should -Be 'Passed'
+        $pull[0].Target | Should -BeLike "$($Source.Host)/vmware-cloud-director/getting-started-airgapped:*"
+        ($results | Where-Object Check -EQ 'SourceApi').Status | Should -Be 'Passed'
+        $moved = @($results | Where-Object Check -EQ 'SourceRelocation')
+        $moved.Count | Should -Be 1
+        $moved[0].Status | Should -Be 'Passed'
+        $moved[0].Detail | Should -Match 'projects\.registry\.vmware\.com moved to projects\.packages\.broadcom\.com'
+        $moved[0].Detail | Should -Match 'Mirror projects\.packages\.broadcom\.com'
+    }
+
+    It 'reports a source that asks for a login, when none is given for it, as a SourceLogin row naming -SourceCredential' {
+        $k8s = Assert-CseTestService 'k8s'
+        $locked = Start-CseTestHostileRegistry -Registry $k8s -Mode plain
+        try {
+            $attacher = (Get-TestFixture -Like 'registry.k8s.io/sig-storage/csi-attacher:*').Reference
+            $mirror = @{ 'registry.k8s.io' = $locked.Base }
+            $without = Test-CsePrerequisite -Registry $Target.Base -SourceImage $attacher -SourceMirror $mirror -CaCertificate $Ca
+            $login = @($without | Where-Object Check -EQ 'SourceLogin')
+            $login.Count | Should -Be 1
+            $login[0].Status | Should -Be 'Failed'
+            $login[0].Detail | Should -Match '-SourceCredential'
+            $with = Test-CsePrerequisite -Registry $Target.Base -SourceImage $attacher -SourceMirror $mirror -SourceCredential (Get-CseTestCredential) -CaCertificate $Ca
+            ($with | Where-Object Check -EQ 'SourceLogin') | Should -BeNullOrEmpty
+            ($with | Where-Object Check -EQ 'SourcePull').Status | Should -Be 'Passed'
+        }
+        finally { Stop-CseTestProcess $locked }
+    }
+}
