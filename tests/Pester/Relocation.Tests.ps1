@@ -37,10 +37,11 @@ Describe 'A moved host is read at its new name' {
             Tee-Object -Variable all | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }
         $result.Status | Should -Be 'Copied'
         $result.Digest | Should -Be $fixture.Digest
-        $result.Destination | Should -Be "$base/$($fixture.Repository):$($fixture.Tag)" -Because 'the strict layout is <base>/<path below the host> whichever host served it'
+        $at = $base -replace '^https?://', ''
+        $result.Destination | Should -Be "$at/$($fixture.Repository):$($fixture.Tag)" -Because 'the strict layout is <base>/<path below the host> whichever host served it'
         $result.ResolvedFrom | Should -Be "$($Source.Host)/$($fixture.Repository)@$($fixture.Digest)"
         @($all | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -match 'moved to projects\.packages\.broadcom\.com' }).Count | Should -BeGreaterThan 0
-        Get-SkopeoDigest -Registry $Target -Reference "$base/$($fixture.Repository):$($fixture.Tag)" | Should -Be $fixture.Digest
+        Get-SkopeoDigest -Registry $Target -Reference "$at/$($fixture.Repository):$($fixture.Tag)" | Should -Be $fixture.Digest
     }
 
     It 'fails with a clear error under -NoRelocation, naming the old host' {
@@ -55,9 +56,9 @@ Describe 'A moved host is read at its new name' {
 
     It 'Get-CseAirgapImage | Expand-CseArtifact | Get-CseDependency | Publish-CseDependency works from the new host alone' {
         $base = New-TestBase $Target
-        $results = Get-CseAirgapImage -CseVersion 4.2.1 |
-            Expand-CseArtifact -Destination (Join-Path $Work 'chain') -SourceMirror $Moved -CaCertificate $Ca |
-            Get-CseDependency |
+        $artifact = Get-CseAirgapImage -CseVersion 4.2.1 | Expand-CseArtifact -Destination (Join-Path $Work 'chain') -SourceMirror $Moved -CaCertificate $Ca
+        $artifact.ResolvedFrom | Should -Be "$($Source.Host)/vmware-cloud-director/getting-started-airgapped@$($artifact.Digest)"
+        $results = $artifact | Get-CseDependency |
             Publish-CseDependency -Registry $base -SourceMirror $Moved -CaCertificate $Ca
         $results.Count | Should -Be @($Environment.Fixtures.Dependencies['v0.1.3']).Count
         $results.Status | Sort-Object -Unique | Should -Be 'Copied'
@@ -102,9 +103,11 @@ Describe 'A bundle''s locked images are looked for beside the bundle first (imgp
         $result.Status | Should -Be 'Copied'
         $result.Kind | Should -Be 'Bundle'
         $result.BundleImages | Should -Be 2
+        $at = $base -replace '^https?://', ''
+        Get-SkopeoDigest -Registry $Target -Reference "$at/$($repository):v1" | Should -Not -BeNullOrEmpty
         foreach ($image in $images) {
-            Get-SkopeoDigest -Registry $Target -Reference "$base/$repository@$($image.Digest)" | Should -Be $image.Digest
-            Copy-SkopeoImage -Registry $Target -Reference "$base/$repository@$($image.Digest)" | Should -Exist
+            Get-SkopeoDigest -Registry $Target -Reference "$at/$repository@$($image.Digest)" | Should -Be $image.Digest
+            Copy-SkopeoImage -Registry $Target -Reference "$at/$repository@$($image.Digest)" | Should -Exist
         }
     }
 
