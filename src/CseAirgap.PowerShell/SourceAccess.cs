@@ -1,7 +1,10 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
 using System.Net;
+using System.Threading;
+using System.Threading.Tasks;
 using CseAirgap.Engine.Images;
 using CseAirgap.Engine.Registry;
 
@@ -13,19 +16,24 @@ namespace CseAirgap.PowerShell;
 /// any other origin, is read anonymously; the Docker config file's login for its host is used only when the user
 /// allows it (-AllowLockedImageLogin). Otherwise a hostile lock could name its own host, answer 401 Basic, and be
 /// sent the mirror's password, or have a private image pulled with the admin's login into a public destination.
+/// A reference on a moved host (<see cref="HostRelocations"/>) is read at the new host first: naming it names both
+/// hosts, because the move table (built in, not taken from any file) says they hold the same content.
 /// </summary>
 internal sealed class SourceAccess
 {
     private readonly RegistrySession _session;
-    private readonly SourceMirrors _mirrors;
+    private readonly SourceRoutes _routes;
+    private readonly Action<string>? _log;
     private readonly PSCredential? _credential;
     private readonly bool _allowLockedImageLogin;
     private readonly HashSet<string> _named = new(StringComparer.OrdinalIgnoreCase);
 
-    public SourceAccess(RegistrySession session, SourceMirrors mirrors, IEnumerable<string> mirrorHosts, PSCredential? credential, bool allowLockedImageLogin)
+    public SourceAccess(RegistrySession session, SourceRoutes routes, IEnumerable<string> mirrorHosts, PSCredential? credential, bool allowLockedImageLogin,
+        Action<string>? log = null)
     {
         _session = session;
-        _mirrors = mirrors;
+        _routes = routes;
+        _log = log;
         _credential = credential;
         _allowLockedImageLogin = allowLockedImageLogin;
         foreach (var host in mirrorHosts) _named.Add(host);
@@ -35,18 +43,51 @@ internal sealed class SourceAccess
     public void Name(ImageReference reference)
     {
         _named.Add(reference.Registry);
-        _named.Add(_mirrors.Resolve(reference).Address.Host);
+        foreach (var route in _routes.For(reference))
+        {
+            _named.Add(route.Fetch.Registry);
+            _named.Add(route.Address.Host);
+        }
     }
 
     /// <summary>Whether the user named the origin <paramref name="host"/>.</summary>
     public bool IsNamed(string host) => _named.Contains(host);
 
-    /// <summary>The image at <paramref name="reference"/>, read from its mirror when it has one, with the credential its origin may have.</summary>
+    /// <summary>
+    /// The image at <paramref name="reference"/>, read from its mirror when it has one, at a moved host's new name
+    /// first, with the credential each origin may have.
+    /// </summary>
     public IImageSource Open(ImageReference reference)
     {
-        var (address, fetch) = _mirrors.Resolve(reference);
-        return new RegistryImageSource(_session.For(address, CredentialFor(address.Host)), fetch);
+        var routes = _routes.For(reference);
+        if (routes.Count == 1) return At(routes[0]);
+        return new FirstFoundImageSource(reference.ToString(), routes.Select(route => new ImageCandidate(At(route),
+            route.Relocated ? $"{reference}: {reference.Registry} moved to {_routes.Relocations.Relocate(reference)!.Registry}; read from {route.Fetch}." : null)).ToList(), _log);
     }
+
+    /// <summary>The first place <paramref name="reference"/> is asked (the new host of a moved one), for a tag list or a check.</summary>
+    public RegistryImageSource OpenFirst(ImageReference reference) => At(_routes.First(reference));
+
+    /// <summary>The registry place that really has <paramref name="reference"/>, found as <see cref="Open"/> finds it.</summary>
+    public async Task<RegistryImageSource> ResolveAsync(ImageReference reference, CancellationToken ct)
+    {
+        var source = Open(reference);
+        if (source is RegistryImageSource only) return only;
+        await source.GetTopManifestAsync(ct).ConfigureAwait(false);
+        return FirstFoundImageSource.RegistryPlaceOf(source)!;
+    }
+
+    /// <summary>The places references are read from (mirrors and moved hosts).</summary>
+    public SourceRoutes Routes => _routes;
+
+    /// <summary>The client the copy would read <paramref name="route"/> with, and whether it carries a credential (for the prerequisite checks).</summary>
+    public (RegistryClient Client, bool HasCredential) ClientFor(SourceRoute route)
+    {
+        var credential = CredentialFor(route.Address.Host);
+        return (_session.For(route.Address, credential), credential != null);
+    }
+
+    private RegistryImageSource At(SourceRoute route) => new(_session.For(route.Address, CredentialFor(route.Address.Host)), route.Fetch);
 
     /// <summary>The credential for a source origin: see the class comment.</summary>
     public NetworkCredential? CredentialFor(string host)

@@ -132,7 +132,7 @@ Describe 'Test-CsePrerequisite' {
     It 'passes a reachable, trusted registry where the account may push into every group' {
         $target = Assert-CseTestService 'token'
         $docker = Assert-CseTestService 'docker'
-        $results = Test-CsePrerequisite -Registry $target.Base -Credential $Admin -CaCertificate $Ca -DockerHost $docker.DockerHost
+        $results = Test-CsePrerequisite -Registry $target.Base -Credential $Admin -CaCertificate $Ca -DockerHost $docker.DockerHost -SourceMirror (Get-TestMirror)
         ($results | Where-Object Status -EQ 'Failed' | ForEach-Object { "$($_.Check): $($_.Detail)" }) | Should -BeNullOrEmpty
         $results.Check | Should -Contain 'RegistryTcp'
         $results.Check | Should -Contain 'RegistryTls'
@@ -144,7 +144,7 @@ Describe 'Test-CsePrerequisite' {
 
     It 'fails push for an account without push rights' {
         $target = Assert-CseTestService 'token'
-        $push = Test-CsePrerequisite -Registry (New-TestBase $target) -Credential (Get-CseTestCredential -User Reader) -CaCertificate $Ca | Where-Object Check -EQ 'Push'
+        $push = Test-CsePrerequisite -Registry (New-TestBase $target) -Credential (Get-CseTestCredential -User Reader) -CaCertificate $Ca -SourceMirror (Get-TestMirror) | Where-Object Check -EQ 'Push'
         $push.Status | Sort-Object -Unique | Should -Be 'Failed'
         $push[0].Detail | Should -Match 'may not push'
     }
@@ -152,21 +152,21 @@ Describe 'Test-CsePrerequisite' {
     It 'proves push rights without leaving a repository behind' {
         $target = Assert-CseTestService 'token'
         $base = New-TestBase $target
-        (Test-CsePrerequisite -Registry $base -Credential $Admin -CaCertificate $Ca | Where-Object Check -EQ 'Push').Status | Sort-Object -Unique | Should -Be 'Passed'
+        (Test-CsePrerequisite -Registry $base -Credential $Admin -CaCertificate $Ca -SourceMirror (Get-TestMirror) | Where-Object Check -EQ 'Push').Status | Sort-Object -Unique | Should -Be 'Passed'
         $prefix = ($base -split '/')[-1]
         @(Get-TestCatalog $target) -like "$prefix/*" | Should -BeNullOrEmpty
     }
 
     It 'fails TLS without the CA, and says how to fix it' {
         $target = Assert-CseTestService 'tls'
-        $tls = Test-CsePrerequisite -Registry $target.Base | Where-Object Check -EQ 'RegistryTls'
+        $tls = Test-CsePrerequisite -Registry $target.Base -SourceMirror (Get-TestMirror) | Where-Object Check -EQ 'RegistryTls'
         $tls.Status | Should -Be 'Failed'
         $tls.Detail | Should -Match 'Get-CseRegistryCertificate'
     }
 
     It 'fails DNS for a VCD endpoint that does not resolve, and a Docker host that does not answer' {
         $target = Assert-CseTestService 'http'
-        $results = Test-CsePrerequisite -Registry $target.Base -VcdEndpoint 'https://vcd.does-not-exist.invalid' -DockerHost "unix:///tmp/no-docker-$PID.sock"
+        $results = Test-CsePrerequisite -Registry $target.Base -VcdEndpoint 'https://vcd.does-not-exist.invalid' -DockerHost "unix:///tmp/no-docker-$PID.sock" -SourceMirror (Get-TestMirror)
         ($results | Where-Object Check -EQ 'VcdEndpointDns').Status | Should -Be 'Failed'
         ($results | Where-Object Check -EQ 'DockerEngine').Status | Should -Be 'Failed'
         ($results | Where-Object Check -EQ 'RegistryApi').Status | Should -Be 'Passed'

@@ -36,9 +36,9 @@ public sealed class PrerequisiteInspector
     {
         var results = new List<CheckResult>();
         var (host, port) = SplitHost(_base.Host, _base.UseHttps ? 443 : 80);
-        var reachable = await CheckEndpointAsync(results, "Registry", host, port, _base.UseHttps, ct).ConfigureAwait(false);
+        var reachable = await CheckEndpointAsync(results, "Registry", host, port, _base.UseHttps, _trust, ct).ConfigureAwait(false);
         if (vcdEndpoint != null)
-            await CheckEndpointAsync(results, "VcdEndpoint", vcdEndpoint.Host, vcdEndpoint.Port, vcdEndpoint.Scheme == "https", ct).ConfigureAwait(false);
+            await CheckEndpointAsync(results, "VcdEndpoint", vcdEndpoint.Host, vcdEndpoint.Port, vcdEndpoint.Scheme == "https", _trust, ct).ConfigureAwait(false);
         if (reachable)
         {
             await CheckApiAndPushAsync(results, ct).ConfigureAwait(false);
@@ -49,7 +49,7 @@ public sealed class PrerequisiteInspector
     }
 
     /// <summary>DNS, then TCP, then TLS: each failure says which step and what to do. True when the endpoint can be used.</summary>
-    private async Task<bool> CheckEndpointAsync(List<CheckResult> results, string what, string host, int port, bool tls, CancellationToken ct)
+    internal static async Task<bool> CheckEndpointAsync(List<CheckResult> results, string what, string host, int port, bool tls, RegistryTrust trust, CancellationToken ct)
     {
         if (IPAddress.TryParse(host, out _))
         {
@@ -75,10 +75,10 @@ public sealed class PrerequisiteInspector
         {
             if (tls)
             {
-                var probe = await TlsProbe.ProbeAsync(host, port, _trust, NetworkTimeout, ct).ConfigureAwait(false);
+                var probe = await TlsProbe.ProbeAsync(host, port, trust, NetworkTimeout, ct).ConfigureAwait(false);
                 results.Add(new CheckResult($"{what}Tcp", target, CheckStatus.Passed, $"{target} accepts connections."));
                 var leaf = probe.Chain.Count > 0 ? probe.Chain[0] : null;
-                if (probe.TrustedWithExtraCas || _trust.SkipCertificateCheck)
+                if (probe.TrustedWithExtraCas || trust.SkipCertificateCheck)
                     results.Add(new CheckResult($"{what}Tls", target, CheckStatus.Passed,
                         probe.TrustedByMachine ? "The certificate is trusted by this machine." : "The certificate is trusted with the CA given (-CaCertificate); give the same CA to CSE (cluster certificates, bootstrap VM)."));
                 else
@@ -194,7 +194,7 @@ public sealed class PrerequisiteInspector
         try { return best?.AvailableFreeSpace; } catch (IOException) { return null; }
     }
 
-    private static (string Host, int Port) SplitHost(string hostPort, int defaultPort)
+    internal static (string Host, int Port) SplitHost(string hostPort, int defaultPort)
     {
         var colon = hostPort.LastIndexOf(':');
         return colon > 0 && int.TryParse(hostPort.Substring(colon + 1), out var port) ? (hostPort.Substring(0, colon), port) : (hostPort, defaultPort);

@@ -223,9 +223,29 @@ public sealed class ImageCopier
         return _lockedCopies.RunAsync((destination.ToString(), image.Digest!), async () =>
         {
             using var slot = await inner.Slots.TakeAsync(ct).ConfigureAwait(false);
-            var job = new ImageCopyJob(image, _lockSources!(image), destination);
+            var job = new ImageCopyJob(image, BesideBundleFirst(bundle, image), destination);
             return await CopyAsync(job, new Place(inner.Slots, slot, inner.Level, inner.BundlesAbove), progress, ct).ConfigureAwait(false);
         });
+    }
+
+    /// <summary>
+    /// imgpkg's relocation rule: a locked image is looked for in the repository its bundle was really read from
+    /// (by digest) before the place the lock names, as `imgpkg copy` reads a relocated bundle. That repository is read
+    /// with the bundle's own client, so it gets exactly the credential the bundle was read with; the place the lock
+    /// names goes through <see cref="_lockSources"/> and its origin rule as before.
+    /// </summary>
+    private IImageSource BesideBundleFirst(ImageCopyJob bundle, ImageReference image)
+    {
+        var named = _lockSources!(image);
+        var read = FirstFoundImageSource.RegistryPlaceOf(bundle.From);
+        if (read == null || image.Digest == null) return named;
+        var beside = new RegistryImageSource(read.Client, new ImageReference(read.Fetch.Registry, read.Fetch.Repository, null, image.Digest));
+        if (FirstFoundImageSource.RegistryPlaceOf(named) is { } same && same.Client == read.Client && same.Fetch.Repository == read.Fetch.Repository) return named;
+        return new FirstFoundImageSource(image.ToString(), new[]
+        {
+            new ImageCandidate(beside, $"{image}: read beside its bundle, at {beside.Location} (imgpkg's relocation rule)."),
+            new ImageCandidate(named),
+        }, _log);
     }
 
     /// <summary>

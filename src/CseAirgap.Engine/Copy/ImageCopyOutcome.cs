@@ -50,6 +50,21 @@ public sealed class ImageCopyOutcome
     /// <summary>An imgpkg bundle (its config carries the dev.carvel.imgpkg.bundle label).</summary>
     public bool IsBundle { get; }
 
+    /// <summary>
+    /// Where the image was really read, as host/repository@digest: the new host of a moved one, a mirror, or a
+    /// bundle's own repository; for an export, its location. Null when nothing answered.
+    /// </summary>
+    public string? ResolvedFrom
+    {
+        get
+        {
+            if (Digest == null) return null;
+            var place = Images.FirstFoundImageSource.RegistryPlaceOf(Job.From);
+            if (place != null) return $"{place.Fetch.Registry}/{place.Fetch.Repository}@{Digest}";
+            return Job.From is Images.FirstFoundImageSource { Chosen: null } ? null : Job.From.Location;
+        }
+    }
+
     /// <summary>Images of the bundle's lock copied with it, nested bundles' included.</summary>
     public int BundleImages { get; }
 

@@ -21,6 +21,9 @@ public sealed class SourceMirrors
 
     public static SourceMirrors None { get; } = new(null, null);
 
+    /// <summary>Whether <paramref name="host"/> has a mirror of its own (a -SourceMirror hashtable entry).</summary>
+    public bool HasOwnMirror(string host) => _byHost.ContainsKey(host);
+
     /// <summary>The registry to read <paramref name="source"/> from, and the reference as that registry names it.</summary>
     public (RegistryAddress Address, ImageReference Fetch) Resolve(ImageReference source)
     {

@@ -83,6 +83,6 @@ public abstract class CopyCmdlet : SourceRegistryCmdlet
             _ => CsePublishStatus.Failed,
         };
         WriteObject(new CsePublishResult(o.Job.Source.ToString(), shownDestination ?? o.Job.Destination.ToString(), o.Digest, status,
-            o.BytesCopied, o.BytesReused, o.Duration, o.Platforms, o.IsBundle, o.BundleImages, signatures: o.Attachments));
+            o.BytesCopied, o.BytesReused, o.Duration, o.Platforms, o.IsBundle, o.BundleImages, signatures: o.Attachments, resolvedFrom: o.ResolvedFrom));
     }
 }

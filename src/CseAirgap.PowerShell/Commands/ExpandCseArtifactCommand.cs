@@ -124,13 +124,15 @@ public sealed class ExpandCseArtifactCommand : SourceRegistryCmdlet
         var activity = $"Expanding {label}";
         try
         {
+            _servedBy = null;
             var (work, engineName, session) = Start(reference, destination, activity);
             ExpandedImage expanded;
             using (session)
             {
                 expanded = Run(work);
             }
-            var artifact = ToArtifact(expanded, label, engineName);
+            var artifact = ToArtifact(expanded, label, engineName,
+                _servedBy != null && expanded.Digest != null ? $"{_servedBy.Registry}/{_servedBy.Repository}@{expanded.Digest}" : null);
             foreach (var warning in ExpansionWarnings.For(expanded, artifact.DependencyFile != null, artifact.Script != null)) WriteWarning(warning);
             WriteObject(artifact);
         }
@@ -172,9 +174,13 @@ public sealed class ExpandCseArtifactCommand : SourceRegistryCmdlet
             return (ct => exporter.ExpandAsync(fetch, Platform, credential, destination, status, ct), "Docker", null);
         }
 
-        var source = (RegistryImageSource)sources.Open(reference!);
-        var expander = new RegistryImageExpander(source.Client, log, Limits);
-        return (ct => expander.ExpandAsync(fetch, Platform, destination, BytesRead(status), ct), "Registry", session);
+        return (async ct =>
+        {
+            // A moved host's new name first: the place that has the image is the one expanded.
+            var place = await sources.ResolveAsync(reference!, ct).ConfigureAwait(false);
+            _servedBy = place.Fetch;
+            return await new RegistryImageExpander(place.Client, log, Limits).ExpandAsync(place.Fetch, Platform, destination, BytesRead(status), ct).ConfigureAwait(false);
+        }, "Registry", session);
     }
 
     /// <summary>A byte counter that reports one status line per 4 MB read, not one per read.</summary>
@@ -189,14 +195,18 @@ public sealed class ExpandCseArtifactCommand : SourceRegistryCmdlet
         };
     }
 
+    // Where the registry engine really read the image (a moved host's new name, a mirror), for the result's ResolvedFrom;
+    // written by the work before Run returns.
+    private ImageReference? _servedBy;
+
     private ExpansionLimits Limits => new(MaxExpandedBytes, MaxEntryCount);
 
-    private static CseArtifact ToArtifact(ExpandedImage expanded, string image, string engine)
+    private static CseArtifact ToArtifact(ExpandedImage expanded, string image, string engine, string? resolvedFrom)
     {
         var artifact = System.IO.Path.Combine(expanded.Root, "src", "artifact");
         var folder = Directory.Exists(artifact) ? artifact : expanded.Root;
         string? Existing(string name) => File.Exists(System.IO.Path.Combine(folder, name)) ? System.IO.Path.Combine(folder, name) : null;
-        return new CseArtifact(folder, expanded.Root, Existing("dependencies.txt"), Existing("getting_started.sh"), image, expanded.Digest, engine);
+        return new CseArtifact(folder, expanded.Root, Existing("dependencies.txt"), Existing("getting_started.sh"), image, expanded.Digest, engine) { ResolvedFrom = resolvedFrom };
     }
 
     private static string DefaultFolderName(ImageReference? reference, string label)

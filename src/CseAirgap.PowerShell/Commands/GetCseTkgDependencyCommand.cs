@@ -58,8 +58,9 @@ public sealed class GetCseTkgDependencyCommand : SourceRegistryCmdlet
         sources.Name(_sourceRepository);
         var resolver = new TkgDependencyResolver(reference =>
         {
-            var source = (RegistryImageSource)sources.Open(reference);
-            return (source, source.Client, source.Fetch.Repository);
+            // Files are read wherever the release is (a moved host's new name first); a tag list is asked at the first place.
+            var first = sources.OpenFirst(reference);
+            return (sources.Open(reference), first.Client, first.Fetch.Repository);
         }, Settings.Log);
 
         foreach (var version in TkgVersion)

@@ -9,8 +9,8 @@ namespace CseAirgap.PowerShell.Commands;
 
 /// <summary>
 /// The base of every cmdlet that reads source images: -SourceMirror and -SourceCredential, declared once, and the
-/// <see cref="SourceAccess"/> that binds the credential to the origins the user named. Per-host credentials and
-/// relocations belong here when they come.
+/// <see cref="SourceAccess"/> that binds the credential to the origins the user named, and -NoRelocation, which
+/// turns off the table of moved hosts (<see cref="HostRelocations"/>). Per-host credentials belong here when they come.
 /// </summary>
 public abstract class SourceRegistryCmdlet : RegistryCmdlet
 {
@@ -24,6 +24,16 @@ public abstract class SourceRegistryCmdlet : RegistryCmdlet
     [Parameter]
     [Credential]
     public virtual PSCredential? SourceCredential { get; set; }
+
+    /// <summary>
+    /// Read every reference only where it points: no asking a moved host's new name first (for a site that mirrors the
+    /// old host's content itself, or to prove what an old reference still resolves to).
+    /// </summary>
+    [Parameter]
+    public SwitchParameter NoRelocation { get; set; }
+
+    /// <summary>The moved hosts the command follows: the built-in table, or none under -NoRelocation.</summary>
+    protected HostRelocations Relocations => NoRelocation ? HostRelocations.None : HostRelocations.Default;
 
     /// <summary>The parsed -SourceMirror, made in BeginProcessing.</summary>
     protected SourceMirrors Mirrors { get; private set; } = SourceMirrors.None;
@@ -47,7 +57,7 @@ public abstract class SourceRegistryCmdlet : RegistryCmdlet
 
     /// <summary>Where source images are read through <paramref name="session"/>, and as whom (see <see cref="SourceAccess"/>).</summary>
     internal SourceAccess CreateSourceAccess(RegistrySession session) =>
-        new(session, Mirrors, _mirrorHosts, SourceCredential, AllowLockedImageLoginValue);
+        new(session, new SourceRoutes(Mirrors, Relocations), _mirrorHosts, SourceCredential, AllowLockedImageLoginValue, Settings.Log);
 
     private SourceMirrors ParseMirrors(object? value)
     {

@@ -107,7 +107,7 @@ public sealed class TestCseRegistryLayoutCommand : SourceRegistryCmdlet
             anonymous.For(address, null),
             source =>
             {
-                var from = (RegistryImageSource)sources.Open(source);
+                var from = sources.OpenFirst(source);
                 return (from.Client, from.Fetch);
             });
         try

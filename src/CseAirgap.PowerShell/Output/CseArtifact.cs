@@ -29,6 +29,12 @@ public sealed class CseArtifact
     public string Image { get; }
     public string? Digest { get; }
 
+    /// <summary>
+    /// Where the Registry engine really read the image, host/repository@digest (the new host when the source's host
+    /// moved, or a mirror); null for the other engines.
+    /// </summary>
+    public string? ResolvedFrom { get; internal set; }
+
     /// <summary>Registry, Docker or Archive.</summary>
     public string Engine { get; }
 

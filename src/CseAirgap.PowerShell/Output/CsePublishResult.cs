@@ -15,8 +15,9 @@ public enum CsePublishStatus
 public sealed class CsePublishResult
 {
     internal CsePublishResult(string source, string destination, string? digest, CsePublishStatus status, long bytesCopied, long bytesReused, TimeSpan duration, int platforms,
-        bool isBundle = false, int bundleImages = 0, string? kind = null, IReadOnlyList<string>? signatures = null)
+        bool isBundle = false, int bundleImages = 0, string? kind = null, IReadOnlyList<string>? signatures = null, string? resolvedFrom = null)
     {
+        ResolvedFrom = resolvedFrom;
         SignatureReferences = signatures != null ? new List<string>(signatures).ToArray() : Array.Empty<string>();
         Kind = kind ?? (isBundle ? "Bundle" : "Image");
         BundleImages = bundleImages;
@@ -34,6 +35,12 @@ public sealed class CsePublishResult
     public string Destination { get; }
     public string? Digest { get; }
     public CsePublishStatus Status { get; }
+
+    /// <summary>
+    /// Where the image was really read, host/repository@digest: the new host when the source's host moved, a mirror,
+    /// or for a bundle's image the bundle's own repository. Null when nothing answered.
+    /// </summary>
+    public string? ResolvedFrom { get; }
 
     /// <summary>Blob bytes sent to the destination.</summary>
     public long BytesCopied { get; }
