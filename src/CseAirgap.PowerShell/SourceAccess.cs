@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Management.Automation;
 using System.Net;
@@ -13,20 +14,23 @@ namespace CseAirgap.PowerShell;
 /// any other origin, is read anonymously; the Docker config file's login for its host is used only when the user
 /// allows it (-AllowLockedImageLogin). Otherwise a hostile lock could name its own host, answer 401 Basic, and be
 /// sent the mirror's password, or have a private image pulled with the admin's login into a public destination.
+/// A credential given per host (-SourceCredential @{ host = credential }) goes to that host alone, named or not: the
+/// user wrote the host beside it.
 /// </summary>
 internal sealed class SourceAccess
 {
     private readonly RegistrySession _session;
     private readonly SourceMirrors _mirrors;
-    private readonly PSCredential? _credential;
+    private readonly SourceCredentials _credentials;
     private readonly bool _allowLockedImageLogin;
+    private readonly ConcurrentDictionary<string, Lazy<NetworkCredential?>> _dockerLogins = new(StringComparer.OrdinalIgnoreCase);
     private readonly HashSet<string> _named = new(StringComparer.OrdinalIgnoreCase);
 
-    public SourceAccess(RegistrySession session, SourceMirrors mirrors, IEnumerable<string> mirrorHosts, PSCredential? credential, bool allowLockedImageLogin)
+    public SourceAccess(RegistrySession session, SourceMirrors mirrors, IEnumerable<string> mirrorHosts, SourceCredentials credentials, bool allowLockedImageLogin)
     {
         _session = session;
         _mirrors = mirrors;
-        _credential = credential;
+        _credentials = credentials;
         _allowLockedImageLogin = allowLockedImageLogin;
         foreach (var host in mirrorHosts) _named.Add(host);
     }
@@ -45,13 +49,19 @@ internal sealed class SourceAccess
     public IImageSource Open(ImageReference reference)
     {
         var (address, fetch) = _mirrors.Resolve(reference);
-        return new RegistryImageSource(_session.For(address, CredentialFor(address.Host)), fetch);
+        return new RegistryImageSource(_session.For(address, CredentialFor(address.Host), LoginAdvice.Source), fetch);
     }
 
     /// <summary>The credential for a source origin: see the class comment.</summary>
     public NetworkCredential? CredentialFor(string host)
     {
-        if (IsNamed(host)) return _credential?.GetNetworkCredential() ?? DockerConfigCredentials.Find(host);
-        return _allowLockedImageLogin ? DockerConfigCredentials.Find(host) : null;
+        if (_credentials.ForHost(host) is { } given) return given.GetNetworkCredential();
+        if (IsNamed(host)) return _credentials.Every?.GetNetworkCredential() ?? DockerLogin(host);
+        return _allowLockedImageLogin ? DockerLogin(host) : null;
     }
+
+    /// <summary>The Docker config's login for a host, asked once per command: a credential helper is a program to run.</summary>
+    private NetworkCredential? DockerLogin(string host) =>
+        _dockerLogins.GetOrAdd(host, h => new Lazy<NetworkCredential?>(() =>
+            DockerConfigCredentials.Find(h, null, Engine.Registry.Logins.CredentialHelper.Default, _session.Options.Log))).Value;
 }

@@ -86,7 +86,7 @@ public static class DockerConfigCredentials
     /// writes <c>https://index.docker.io/v1/</c> (or <c>docker.io</c>) while its API answers at <c>registry-1.docker.io</c>.
     /// Keys are written as "host", "host:port", "https://host/v1/" and so on.
     /// </summary>
-    internal static string HostOf(string key)
+    public static string HostOf(string key)
     {
         var k = key.Trim().ToLowerInvariant();
         var scheme = k.IndexOf("://", StringComparison.Ordinal);

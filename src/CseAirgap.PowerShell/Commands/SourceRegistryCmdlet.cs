@@ -20,10 +20,18 @@ public abstract class SourceRegistryCmdlet : RegistryCmdlet
     [Parameter]
     public object? SourceMirror { get; set; }
 
-    /// <summary>The account for the sources and mirrors the user named (virtual so that one cmdlet can add an alias).</summary>
+    /// <summary>
+    /// The login for sources: one credential, for every source host and mirror the user named; or a hashtable of host to
+    /// credential, each for that host alone, e.g. @{ 'projects.packages.broadcom.com' = (Get-Credential) } (a mirrored
+    /// host's entry is its mirror's host). Hosts without one use the Docker config's login (docker login, credential
+    /// helpers). Virtual so that one cmdlet can add an alias.
+    /// </summary>
     [Parameter]
-    [Credential]
-    public virtual PSCredential? SourceCredential { get; set; }
+    [SourceCredentialTransformation]
+    public virtual object? SourceCredential { get; set; }
+
+    /// <summary>The parsed -SourceCredential, made in BeginProcessing.</summary>
+    internal SourceCredentials SourceCredentials { get; private set; } = SourceCredentials.None;
 
     /// <summary>The parsed -SourceMirror, made in BeginProcessing.</summary>
     protected SourceMirrors Mirrors { get; private set; } = SourceMirrors.None;
@@ -43,11 +51,20 @@ public abstract class SourceRegistryCmdlet : RegistryCmdlet
         {
             ThrowTerminatingError(CmdletErrors.Settings(e, SourceMirror));
         }
+        try
+        {
+            SourceCredentials = SourceCredentials.Parse(SourceCredential);
+        }
+        catch (PSArgumentException e)
+        {
+            // The target names the parameter, not the value: the value holds credentials.
+            ThrowTerminatingError(CmdletErrors.InvalidArgument(CmdletErrors.InvalidSourceCredential, e.Message, "-SourceCredential", e));
+        }
     }
 
     /// <summary>Where source images are read through <paramref name="session"/>, and as whom (see <see cref="SourceAccess"/>).</summary>
     internal SourceAccess CreateSourceAccess(RegistrySession session) =>
-        new(session, Mirrors, _mirrorHosts, SourceCredential, AllowLockedImageLoginValue);
+        new(session, Mirrors, _mirrorHosts, SourceCredentials, AllowLockedImageLoginValue);
 
     private SourceMirrors ParseMirrors(object? value)
     {
