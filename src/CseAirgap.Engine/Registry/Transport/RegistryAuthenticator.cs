@@ -32,9 +32,9 @@ internal sealed class RegistryAuthenticator
     private volatile AuthChallenge? _challenge;
 
     public RegistryAuthenticator(RegistryAddress address, NetworkCredential? credential, RegistrySessionOptions options, RegistryTransport transport,
-        string concurrencyKey, Action onSent, LoginAdvice advice)
+        string concurrencyKey, Action onSent, LoginAdvice? advice = null)
     {
-        _advice = advice;
+        _advice = advice ?? LoginAdvice.Destination;
         _address = address;
         Credential = credential;
         _options = options;
