@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
@@ -18,23 +19,26 @@ namespace CseAirgap.PowerShell;
 /// sent the mirror's password, or have a private image pulled with the admin's login into a public destination.
 /// A reference on a moved host (<see cref="HostRelocations"/>) is read at the new host first: naming it names both
 /// hosts, because the move table (built in, not taken from any file) says they hold the same content.
+/// A credential given per host (-SourceCredential @{ host = credential }) goes to that host alone, named or not: the
+/// user wrote the host beside it.
 /// </summary>
 internal sealed class SourceAccess
 {
     private readonly RegistrySession _session;
     private readonly SourceRoutes _routes;
     private readonly Action<string>? _log;
-    private readonly PSCredential? _credential;
+    private readonly SourceCredentials _credentials;
     private readonly bool _allowLockedImageLogin;
+    private readonly ConcurrentDictionary<string, Lazy<NetworkCredential?>> _dockerLogins = new(StringComparer.OrdinalIgnoreCase);
     private readonly HashSet<string> _named = new(StringComparer.OrdinalIgnoreCase);
 
-    public SourceAccess(RegistrySession session, SourceRoutes routes, IEnumerable<string> mirrorHosts, PSCredential? credential, bool allowLockedImageLogin,
+    public SourceAccess(RegistrySession session, SourceRoutes routes, IEnumerable<string> mirrorHosts, SourceCredentials credentials, bool allowLockedImageLogin,
         Action<string>? log = null)
     {
         _session = session;
         _routes = routes;
         _log = log;
-        _credential = credential;
+        _credentials = credentials;
         _allowLockedImageLogin = allowLockedImageLogin;
         foreach (var host in mirrorHosts) _named.Add(host);
     }
@@ -84,15 +88,21 @@ internal sealed class SourceAccess
     public (RegistryClient Client, bool HasCredential) ClientFor(SourceRoute route)
     {
         var credential = CredentialFor(route.Address.Host);
-        return (_session.For(route.Address, credential), credential != null);
+        return (_session.For(route.Address, credential, LoginAdvice.Source), credential != null);
     }
 
-    private RegistryImageSource At(SourceRoute route) => new(_session.For(route.Address, CredentialFor(route.Address.Host)), route.Fetch);
+    private RegistryImageSource At(SourceRoute route) => new(_session.For(route.Address, CredentialFor(route.Address.Host), LoginAdvice.Source), route.Fetch);
 
     /// <summary>The credential for a source origin: see the class comment.</summary>
     public NetworkCredential? CredentialFor(string host)
     {
-        if (IsNamed(host)) return _credential?.GetNetworkCredential() ?? DockerConfigCredentials.Find(host);
-        return _allowLockedImageLogin ? DockerConfigCredentials.Find(host) : null;
+        if (_credentials.ForHost(host) is { } given) return given.GetNetworkCredential();
+        if (IsNamed(host)) return _credentials.Every?.GetNetworkCredential() ?? DockerLogin(host);
+        return _allowLockedImageLogin ? DockerLogin(host) : null;
     }
+
+    /// <summary>The Docker config's login for a host, asked once per command: a credential helper is a program to run.</summary>
+    private NetworkCredential? DockerLogin(string host) =>
+        _dockerLogins.GetOrAdd(host, h => new Lazy<NetworkCredential?>(() =>
+            DockerConfigCredentials.Find(h, null, Engine.Registry.Logins.CredentialHelper.Default, _session.Options.Log))).Value;
 }

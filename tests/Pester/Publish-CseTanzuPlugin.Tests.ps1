@@ -64,6 +64,17 @@ Describe 'Publish-CseTanzuPlugin' {
         ($First | Select-Object -Last 1).Kind | Should -Be 'Inventory' -Because 'the inventory is written last'
     }
 
+    It 'gives, on the inventory row, the exact Tanzu CLI commands and skip-list variable that make the CLI use the private inventory' {
+        $inventory = $First | Where-Object Kind -EQ 'Inventory'
+        $image = "$($Base -replace '^https?://', '')/tanzu_cli/plugins/plugin-inventory:latest"
+        $inventory.Destination | Should -Be $image
+        $inventory.PluginSourceCommand | Should -BeExactly "tanzu plugin source update default --uri $image"
+        $inventory.SignatureSkipListVariable | Should -BeExactly 'TANZU_CLI_PLUGIN_DISCOVERY_IMAGE_SIGNATURE_VERIFICATION_SKIP_LIST'
+        $inventory.SignatureSkipListValue | Should -BeExactly $image -Because 'the CLI compares the skip list with the discovery URI as given'
+        $inventory.SignatureSkipListCommand | Should -BeExactly "tanzu config set env.TANZU_CLI_PLUGIN_DISCOVERY_IMAGE_SIGNATURE_VERIFICATION_SKIP_LIST $image"
+        ($First | Where-Object Kind -EQ 'Image').PluginSourceCommand | Sort-Object -Unique | Should -BeNullOrEmpty
+    }
+
     It 'writes an inventory that lists exactly what was copied, each image pullable anonymously' {
         $rows = Read-Inventory $Base 'SELECT PluginName, Version, OS, URI FROM PluginBinaries ORDER BY URI'
         $rows.Count | Should -Be 8

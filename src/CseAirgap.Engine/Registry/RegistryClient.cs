@@ -25,18 +25,22 @@ public sealed partial class RegistryClient
     private volatile bool _chunkedOnly;
     private long _requests;
 
-    internal RegistryClient(RegistryTransport transport, RegistryAddress address, NetworkCredential? credential, RegistrySessionOptions options)
+    internal RegistryClient(RegistryTransport transport, RegistryAddress address, NetworkCredential? credential, RegistrySessionOptions options, LoginAdvice? advice = null)
     {
+        Advice = advice ?? LoginAdvice.Destination;
         _transport = transport;
         Address = address;
         _options = options;
         _concurrencyKey = address.BaseUri.GetLeftPart(UriPartial.Authority).ToLowerInvariant();
-        _auth = new RegistryAuthenticator(address, credential, options, transport, _concurrencyKey, CountRequest);
+        _auth = new RegistryAuthenticator(address, credential, options, transport, _concurrencyKey, CountRequest, Advice);
     }
 
+    /// <summary>What a refusal a login would fix tells the user to pass.</summary>
+    internal LoginAdvice Advice { get; }
+
     /// <summary>A client over its own transport, with <paramref name="http"/> as the platform (tests script a registry so).</summary>
-    internal RegistryClient(HttpClient http, RegistryAddress address, NetworkCredential? credential, RegistrySessionOptions options, HostBackoff? backoff = null)
-        : this(RegistryTransport.Compose(new HttpClientForwarder(http), options, backoff ?? new HostBackoff()), address, credential, options)
+    internal RegistryClient(HttpClient http, RegistryAddress address, NetworkCredential? credential, RegistrySessionOptions options, HostBackoff? backoff = null, LoginAdvice? advice = null)
+        : this(RegistryTransport.Compose(new HttpClientForwarder(http), options, backoff ?? new HostBackoff()), address, credential, options, advice)
     {
     }
 
@@ -110,8 +114,7 @@ public sealed partial class RegistryClient
         if (response.StatusCode == HttpStatusCode.Unauthorized || response.StatusCode == HttpStatusCode.Forbidden)
         {
             if (credential == null)
-                return new RegistryException(RegistryErrorKind.AuthenticationRequired, target,
-                    $"{Address.Host} requires credentials for {(scope.WantsPush ? "pushing to" : "reading")} {target}. Pass -Credential, or log in with 'docker login {Address.Host}'.");
+                return new RegistryException(RegistryErrorKind.AuthenticationRequired, target, Advice.LoginRequired(Address.Host, repository, scope.WantsPush));
             var challenge = _auth.Challenge;
             var pushRefused = scope.WantsPush && (challenge != null && challenge.IsBearer
                 ? !(_auth.TokenFor(scope) is { } t && t.Allows(repository, "push"))

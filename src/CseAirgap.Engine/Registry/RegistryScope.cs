@@ -20,5 +20,17 @@ public sealed class RegistryScope
     /// <summary>Several scopes asked for in one token request.</summary>
     public static RegistryScope Combine(IEnumerable<RegistryScope> scopes) => new(scopes.SelectMany(s => s.Items).Distinct().ToArray());
 
+    /// <summary>The first repository the scope names, for messages; null for the catalog.</summary>
+    public string? Repository
+    {
+        get
+        {
+            var item = Items.FirstOrDefault(i => i.StartsWith("repository:"));
+            if (item == null) return null;
+            var end = item.LastIndexOf(':');
+            return end > "repository:".Length ? item.Substring("repository:".Length, end - "repository:".Length) : null;
+        }
+    }
+
     public bool WantsPush => Items.Any(i => i.EndsWith(",push") || i.EndsWith(":push"));
 }

@@ -42,8 +42,12 @@ public sealed class RegistrySession : IDisposable
     /// token service. One client per origin and credential: a source and a destination on the same host, with
     /// different accounts, each keep their own (tokens included).
     /// </summary>
-    public RegistryClient For(RegistryAddress address, NetworkCredential? credential) =>
-        _clients.GetOrAdd(ClientKey(address, credential), _ => new RegistryClient(_transport, address, credential, Options));
+    /// <param name="advice">What a refusal a login would fix tells the user to pass (the destination's by default).</param>
+    public RegistryClient For(RegistryAddress address, NetworkCredential? credential, LoginAdvice? advice = null)
+    {
+        var said = advice ?? LoginAdvice.Destination;
+        return _clients.GetOrAdd(said.Key + "\n" + ClientKey(address, credential), _ => new RegistryClient(_transport, address, credential, Options, said));
+    }
 
     private static string ClientKey(RegistryAddress address, NetworkCredential? credential)
     {

@@ -66,9 +66,9 @@ public sealed class ExpandCseArtifactCommand : SourceRegistryCmdlet
 
     /// <summary>The account for the registry or mirror the image is read from; -Credential, its name before, still binds.</summary>
     [Parameter]
-    [Credential]
+    [SourceCredentialTransformation]
     [Alias("Credential")]
-    public override PSCredential? SourceCredential { get; set; }
+    public override object? SourceCredential { get; set; }
 
     /// <summary>Replace a destination that is not empty.</summary>
     [Parameter]
@@ -94,7 +94,7 @@ public sealed class ExpandCseArtifactCommand : SourceRegistryCmdlet
     }
 
     private static readonly string[] RegistryOnlyParameters =
-        { nameof(SourceMirror), nameof(SourceCredential), nameof(CaCertificate), nameof(SkipCertificateCheck), nameof(RetryBudgetSec), nameof(StallTimeoutSec) };
+        { nameof(SourceMirror), nameof(SourceCredential), nameof(NoRelocation), nameof(CaCertificate), nameof(SkipCertificateCheck), nameof(RetryBudgetSec), nameof(StallTimeoutSec) };
 
     protected override void ProcessRecord()
     {

@@ -21,7 +21,7 @@ public sealed class PublishCseDependencyCommand : PublishingCmdlet
 {
     private const string DependencySet = "Dependency";
     private const string PathSet = "Path";
-    private static readonly string[] SourceParameters = { nameof(SourceMirror), nameof(SourceCredential), nameof(SourceSkipCertificateCheck), nameof(AllowLockedImageLogin) };
+    private static readonly string[] SourceParameters = { nameof(SourceMirror), nameof(SourceCredential), nameof(SourceSkipCertificateCheck), nameof(AllowLockedImageLogin), nameof(NoRelocation) };
     private readonly List<(ImageReference Source, LayoutImage? Exported, ImageReference Destination)> _pending = new();
     private OciLayoutReader? _export;
 

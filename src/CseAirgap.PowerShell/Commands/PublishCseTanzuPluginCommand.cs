@@ -58,7 +58,15 @@ public sealed class PublishCseTanzuPluginCommand : PublishingCmdlet, IDynamicPar
             WriteError(CmdletErrors.From(e, inventoryTarget));
             return;
         }
-        if (inventoryDigest != null)
-            WriteObject(new CsePublishResult(TanzuPluginPlan.InventoryReference, inventoryTarget, inventoryDigest, CsePublishStatus.Copied, 0, 0, System.TimeSpan.Zero, 0, kind: "Inventory"));
+        if (inventoryDigest == null) return;
+        var next = new TanzuCliNextSteps(inventoryTarget);
+        WriteObject(new CsePublishResult(TanzuPluginPlan.InventoryReference, inventoryTarget, inventoryDigest, CsePublishStatus.Copied, 0, 0, System.TimeSpan.Zero, 0, kind: "Inventory")
+        {
+            PluginSourceCommand = next.PluginSourceCommand,
+            SignatureSkipListVariable = TanzuCliNextSteps.SignatureSkipListVariable,
+            SignatureSkipListValue = next.SignatureSkipListValue,
+            SignatureSkipListCommand = next.SignatureSkipListCommand,
+        });
+        WriteVerbose($"Next, so the Tanzu CLI uses this inventory: '{next.PluginSourceCommand}' and '{next.SignatureSkipListCommand}' (or set {TanzuCliNextSteps.SignatureSkipListVariable}={next.SignatureSkipListValue}).");
     }
 }

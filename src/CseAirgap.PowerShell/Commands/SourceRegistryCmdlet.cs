@@ -8,9 +8,9 @@ using CseAirgap.Engine.Registry;
 namespace CseAirgap.PowerShell.Commands;
 
 /// <summary>
-/// The base of every cmdlet that reads source images: -SourceMirror and -SourceCredential, declared once, and the
-/// <see cref="SourceAccess"/> that binds the credential to the origins the user named, and -NoRelocation, which
-/// turns off the table of moved hosts (<see cref="HostRelocations"/>). Per-host credentials belong here when they come.
+/// The base of every cmdlet that reads source images: -SourceMirror, -SourceCredential (one credential, or one per
+/// host) and -NoRelocation (which turns off the table of moved hosts, <see cref="HostRelocations"/>), declared once,
+/// and the <see cref="SourceAccess"/> that binds each credential to the origins it belongs to.
 /// </summary>
 public abstract class SourceRegistryCmdlet : RegistryCmdlet
 {
@@ -20,10 +20,18 @@ public abstract class SourceRegistryCmdlet : RegistryCmdlet
     [Parameter]
     public object? SourceMirror { get; set; }
 
-    /// <summary>The account for the sources and mirrors the user named (virtual so that one cmdlet can add an alias).</summary>
+    /// <summary>
+    /// The login for sources: one credential, for every source host and mirror the user named; or a hashtable of host to
+    /// credential, each for that host alone, e.g. @{ 'projects.packages.broadcom.com' = (Get-Credential) } (a mirrored
+    /// host's entry is its mirror's host). Hosts without one use the Docker config's login (docker login, credential
+    /// helpers). Virtual so that one cmdlet can add an alias.
+    /// </summary>
     [Parameter]
-    [Credential]
-    public virtual PSCredential? SourceCredential { get; set; }
+    [SourceCredentialTransformation]
+    public virtual object? SourceCredential { get; set; }
+
+    /// <summary>The parsed -SourceCredential, made in BeginProcessing.</summary>
+    internal SourceCredentials SourceCredentials { get; private set; } = SourceCredentials.None;
 
     /// <summary>
     /// Read every reference only where it points: no asking a moved host's new name first (for a site that mirrors the
@@ -53,11 +61,20 @@ public abstract class SourceRegistryCmdlet : RegistryCmdlet
         {
             ThrowTerminatingError(CmdletErrors.Settings(e, SourceMirror));
         }
+        try
+        {
+            SourceCredentials = SourceCredentials.Parse(SourceCredential);
+        }
+        catch (PSArgumentException e)
+        {
+            // The target names the parameter, not the value: the value holds credentials.
+            ThrowTerminatingError(CmdletErrors.InvalidArgument(CmdletErrors.InvalidSourceCredential, e.Message, "-SourceCredential", e));
+        }
     }
 
     /// <summary>Where source images are read through <paramref name="session"/>, and as whom (see <see cref="SourceAccess"/>).</summary>
     internal SourceAccess CreateSourceAccess(RegistrySession session) =>
-        new(session, new SourceRoutes(Mirrors, Relocations), _mirrorHosts, SourceCredential, AllowLockedImageLoginValue, Settings.Log);
+        new(session, new SourceRoutes(Mirrors, Relocations), _mirrorHosts, SourceCredentials, AllowLockedImageLoginValue, Settings.Log);
 
     private SourceMirrors ParseMirrors(object? value)
     {

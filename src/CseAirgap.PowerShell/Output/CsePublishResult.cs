@@ -84,6 +84,18 @@ public sealed class CsePublishResult
         }
     }
 
+    /// <summary>For the Tanzu CLI inventory: the command that makes the CLI discover plug-ins there (null on other rows).</summary>
+    public string? PluginSourceCommand { get; internal set; }
+
+    /// <summary>For the Tanzu CLI inventory: the environment variable that lets the CLI use the rebuilt, unsigned inventory.</summary>
+    public string? SignatureSkipListVariable { get; internal set; }
+
+    /// <summary>For the Tanzu CLI inventory: the value of <see cref="SignatureSkipListVariable"/> (the inventory image as given to --uri).</summary>
+    public string? SignatureSkipListValue { get; internal set; }
+
+    /// <summary>For the Tanzu CLI inventory: `tanzu config set env.…` that keeps the skip list in the CLI's configuration.</summary>
+    public string? SignatureSkipListCommand { get; internal set; }
+
     /// <summary>The destination by digest: the form that binds to later checks.</summary>
     public string? Reference => Digest == null ? null : Destination.Split('@')[0] + "@" + Digest;
 }

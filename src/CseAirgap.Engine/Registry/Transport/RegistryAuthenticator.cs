@@ -27,12 +27,14 @@ internal sealed class RegistryAuthenticator
     private readonly RegistryTransport _transport;
     private readonly string _concurrencyKey;
     private readonly Action _onSent;
+    private readonly LoginAdvice _advice;
     private readonly ConcurrentDictionary<string, BearerToken> _tokens = new();
     private volatile AuthChallenge? _challenge;
 
     public RegistryAuthenticator(RegistryAddress address, NetworkCredential? credential, RegistrySessionOptions options, RegistryTransport transport,
-        string concurrencyKey, Action onSent)
+        string concurrencyKey, Action onSent, LoginAdvice? advice = null)
     {
+        _advice = advice ?? LoginAdvice.Destination;
         _address = address;
         Credential = credential;
         _options = options;
@@ -133,8 +135,7 @@ internal sealed class RegistryAuthenticator
             if (response.StatusCode == HttpStatusCode.Unauthorized || response.StatusCode == HttpStatusCode.Forbidden)
             {
                 throw credential == null
-                    ? new RegistryException(RegistryErrorKind.AuthenticationRequired, host,
-                        $"{host} refused anonymous access to {target}. Pass -Credential (or -SourceCredential for a source), or log in with 'docker login {host}'.")
+                    ? new RegistryException(RegistryErrorKind.AuthenticationRequired, host, _advice.LoginRequired(host, scope.Repository, scope.WantsPush))
                     : new RegistryException(RegistryErrorKind.AuthenticationFailed, host,
                         $"{host} refused the user name or password of '{credential.UserName}'. Check the credential you passed for this registry.");
             }
