@@ -146,9 +146,10 @@ internal sealed class PartedBlobStream : ReadOnlyStream
                     $"asking for the rest of that part in {delay.TotalMilliseconds:0} ms (attempt {attempt + 1} of {_client.Retry.MaxAttempts}).");
                 await Task.Delay(delay, ct).ConfigureAwait(false);
             }
-            catch
+            catch (Exception e)
             {
                 _buffers.Add(buffer);
+                if (!ct.IsCancellationRequested && BlobRange.IsCut(e)) throw BlobRange.Exhausted(e, $"{_client.Address.Host}@{_digest}");
                 throw;
             }
         }

@@ -86,6 +86,14 @@ internal static class BlobRange
             $"{client.Address.Host} answered HTTP {(int)response.StatusCode} ({Describe(response)}) to a request for bytes {first}-{last} of {digest}; " +
             "the answer was not used.") { TransferMayRestart = true };
 
+    /// <summary>
+    /// A cut this stream has already asked again for as often as the policy allows: the transfer layer must not start
+    /// the blob over on top of that (its attempts would multiply with ours), so it is no longer marked restartable.
+    /// </summary>
+    public static Exception Exhausted(Exception cut, string target) => cut is RegistryException r
+        ? new RegistryException(r.Kind, r.Target, r.Message, r) { TransferMayRestart = false }
+        : new RegistryException(RegistryErrorKind.Unreachable, target, cut.Message, cut) { TransferMayRestart = false };
+
     /// <summary>Whether a failure while reading a body is a cut (worth asking for the rest) rather than a refusal.</summary>
     public static bool IsCut(Exception e) =>
         RetryPolicy.IsWorthRetryingTransfer(e) || e is IOException || e is HttpRequestException;

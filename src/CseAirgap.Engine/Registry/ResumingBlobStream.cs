@@ -64,11 +64,14 @@ internal sealed class ResumingBlobStream : ReadOnlyStream
 
     private async Task ResumeAsync(Exception cut, CancellationToken ct)
     {
-        if (++_resumes >= _client.Retry.MaxAttempts) throw cut;
+        if (++_resumes >= _client.Retry.MaxAttempts) throw BlobRange.Exhausted(cut, $"{_client.Address.Host}@{_digest}");
         _body?.Dispose();
         _response.Dispose();
         _body = null;
-        _client.Note($"{_client.Address.Host}: {_digest} was cut after {_position} of {_size} bytes ({cut.Message}); asking for the rest.");
+        var delay = _client.Retry.DelayFor(_resumes, null);
+        _client.Note($"{_client.Address.Host}: {_digest} was cut after {_position} of {_size} bytes ({cut.Message}); " +
+            $"asking for the rest in {delay.TotalMilliseconds:0} ms (attempt {_resumes + 1} of {_client.Retry.MaxAttempts}).");
+        await Task.Delay(delay, ct).ConfigureAwait(false);
         var last = _size - 1;
         var response = await _client.GetBlobRangeAsync(_repository, _digest, _position, last, ct).ConfigureAwait(false);
         if (!BlobRange.IsExactly(response, _position, last, _size))
