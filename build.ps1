@@ -8,7 +8,7 @@
       Test     build, run the engine's xunit tests, start the test services, run every Pester test, stop the services
       Package  a .nupkg of the module in out/packages, installable with Install-PSResource
       Demo     the main job against local registries it starts and stops
-      Bench    the benchmark: Publish-CseDependency against skopeo on the same images
+      Bench    the benchmark: Publish-CseDependency against skopeo on the same images (-Wan: across a shaped WAN link)
       Clean    remove out/ and the bin/obj folders
 .EXAMPLE
     dotnet tool restore; dotnet pwsh ./build.ps1 Test
@@ -30,7 +30,13 @@ param(
 
     # For Bench: which sets to run: the fixture set against skopeo, the CSE-shaped set (CPU per GB), or both.
     [ValidateSet('All', 'Fixtures', 'CseShaped')]
-    [string] $BenchSet = 'All'
+    [string] $BenchSet = 'All',
+
+    # For Bench: instead, the CSE-shaped set across a shaped WAN link (tests/Bench/Invoke-CseWanBenchmark.ps1), ours
+    # against skopeo; -WanLargeLayerMiB and -WanUniqueMiB shrink the set (512 and 1200 by default, the issue's shape).
+    [switch] $Wan,
+    [int] $WanLargeLayerMiB = 512,
+    [int] $WanUniqueMiB = 1200
 )
 
 $ErrorActionPreference = 'Stop'
@@ -182,6 +188,10 @@ function Invoke-Bench {
     Install-CseTestPrerequisite
     $environment = Start-CseTestEnvironment -Fixtures
     try {
+        if ($Wan) {
+            & (Join-Path $root 'tests/Bench/Invoke-CseWanBenchmark.ps1') -Environment $environment -ModulePath $moduleOut -LargeLayerMiB $WanLargeLayerMiB -UniqueMiB $WanUniqueMiB
+            return
+        }
         if ($BenchSet -in 'All', 'Fixtures') {
             & (Join-Path $root 'tests/Bench/Invoke-CseBenchmark.ps1') -Environment $environment -ModulePath $moduleOut -LargeLayerMiB $BenchLayerMiB
         }

@@ -9,7 +9,7 @@
         'Assert-CseTestService', 'Get-CseTestSkopeoArgs', 'Get-CseTestCredential', 'Start-CseTestFaultProxy', 'Stop-CseTestProcess',
         'Start-CseTestRegistry', 'Get-CseTestFreePort', 'Invoke-CseTestSkopeo', 'New-CseTestDirImage', 'New-CseTestBenchSet', 'New-CseTestCseShapedSet',
         'Publish-CseTestFileImage',
-        'Start-CseTestHostileRegistry', 'Get-CseTestHostileLog',
+        'Start-CseTestHostileRegistry', 'Get-CseTestHostileLog', 'Start-CseTestShapingProxy',
         'Start-CseTestVcdServer', 'Stop-CseTestVcdServer', 'Invoke-CseTestVcdControl',
         'New-CseTestServerCertificate', 'Start-CseTestOwnTlsRegistry'
     )

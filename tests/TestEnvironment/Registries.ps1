@@ -145,6 +145,23 @@ function Start-CseTestFaultProxy {
     [pscustomobject]@{ Process = $started.Process; Log = $started.Log; Host = "127.0.0.1:$port"; Url = "http://127.0.0.1:$port" }
 }
 
+function Start-CseTestShapingProxy {
+    <#
+    .SYNOPSIS
+        A WAN link (tests/TestServer shape) in front of a registry, for the benchmark: -DelayMs each way, -FlowMbit per
+        connection, -LinkMbit for all connections. Url is plain HTTP; GET <Url>/__stats counts requests and body bytes.
+    #>
+    param([Parameter(Mandatory)] $Registry, [double] $DelayMs = 40, [double] $FlowMbit = 40, [double] $LinkMbit = 200, $Environment)
+    if (-not $Environment) { $Environment = Get-CseTestEnvironment }
+    $port = Get-CseTestFreePort
+    $server = Join-Path $script:RepoRoot 'out/testserver/TestServer.dll'
+    $started = Start-ServiceProcess -Environment $Environment -Name "shape-$port" -FilePath 'dotnet' -ArgumentList @(
+        $server, 'shape', '--port', $port, '--upstream', $Registry.Url, '--delay-ms', $DelayMs, '--flow-mbit', $FlowMbit, '--link-mbit', $LinkMbit)
+    $err = Wait-ServiceReady -Started $started -Probe { (Invoke-WebRequest "http://127.0.0.1:$port/__stats" -TimeoutSec 2).StatusCode -eq 200 }
+    if ($err) { Stop-CseTestProcess $started; throw "The shaping proxy did not start: $err" }
+    [pscustomobject]@{ Process = $started.Process; Log = $started.Log; Host = "127.0.0.1:$port"; Url = "http://127.0.0.1:$port" }
+}
+
 function Start-CseTestHostileRegistry {
     <#
     .SYNOPSIS
@@ -153,11 +170,13 @@ function Start-CseTestHostileRegistry {
     #>
     param([Parameter(Mandatory)] $Registry,
         [Parameter(Mandatory)][ValidateSet('plain', 'redirect', 'lying-link', 'self-link', 'lying-location', 'http-realm', 'stall', 'upload-stall', '503-forever', '429-storm', 'huge-manifest',
-            'huge-list', 'escape-body', 'sha512-child', 'fan-out', 'hostile-lock')][string] $Mode,
+            'huge-list', 'escape-body', 'sha512-child', 'fan-out', 'hostile-lock', 'ignore-range', 'wrong-range', 'range-storage', 'cut-blob', 'cut-part')][string] $Mode,
         [int] $Seed = 1, [double] $StormSeconds = 20, [int] $Count = [int]::MaxValue, [switch] $Tls, [switch] $NoAuth, [long] $ManifestBytes = 0, [switch] $DeclareLength,
         # huge-list: the size of each page; sha512-child: the tag whose manifest is served in place of the child;
         # hostile-lock: the size of the locked image's config.
-        [long] $PageBytes = 0, [string] $Substitute, [long] $ConfigBytes = 0)
+        [long] $PageBytes = 0, [string] $Substitute, [long] $ConfigBytes = 0,
+        # The range modes (ignore-range, wrong-range, cut-blob, cut-part): blob GETs passed unharmed before the -Count harmed ones.
+        [int] $Skip = 0)
     $environment = Get-CseTestEnvironment
     $port = Get-CseTestFreePort
     $other = Get-CseTestFreePort
@@ -170,6 +189,7 @@ function Start-CseTestHostileRegistry {
     if ($PageBytes -gt 0) { $arguments += @('--page-bytes', $PageBytes) }
     if ($Substitute) { $arguments += @('--substitute', $Substitute) }
     if ($ConfigBytes -gt 0) { $arguments += @('--config-bytes', $ConfigBytes) }
+    if ($Skip -gt 0) { $arguments += @('--skip', $Skip) }
     $pki = Join-Path $environment.Root 'pki'
     if ($Tls) { $arguments += @('--cert', (Join-Path $pki 'server.crt'), '--key', (Join-Path $pki 'server.key')) }
     $scheme = if ($Tls) { 'https' } else { 'http' }
@@ -189,7 +209,7 @@ function Start-CseTestHostileRegistry {
 }
 
 function Get-CseTestHostileLog {
-    <# Every request the hostile registry received on either origin: Listener (main|other), Method, Path, Host, Authorization (bool), Status, Bytes. #>
+    <# Every request the hostile registry received on either origin: Listener (main|other), Method, Path, Host, Authorization (bool), Range, Status, Bytes. #>
     param([Parameter(Mandatory)] $Hostile)
     Invoke-RestMethod "$($Hostile.OtherUrl)/__log"
 }

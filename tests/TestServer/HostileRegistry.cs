@@ -25,7 +25,8 @@ namespace CseAirgap.TestServer;
 ///                   drawn from a Random seeded with --seed
 ///   huge-manifest   manifest GETs answer a never-ending JSON document (--manifest-bytes, default 2 GiB), chunked
 ///                   unless --declare-length true
-///   (and the content modes of HostileRegistry.Content.cs: huge-list, escape-body, sha512-child)
+///   (and the content modes of HostileRegistry.Content.cs: huge-list, escape-body, sha512-child; the range modes of
+///   HostileRegistry.Ranges.cs: ignore-range, wrong-range, range-storage, cut-blob)
 /// </summary>
 internal sealed partial class HostileRegistry(Options options)
 {
@@ -67,6 +68,7 @@ internal sealed partial class HostileRegistry(Options options)
             Host = request.Host.Value ?? "",
             Authorization = request.Headers.Authorization.Count > 0,
             Scheme = request.Authorization().Split(' ')[0],
+            Range = request.Headers.Range.ToString(),
         };
         _log.Enqueue(entry);
         try
@@ -125,6 +127,7 @@ internal sealed partial class HostileRegistry(Options options)
         var isBlobGet = HttpMethods.IsGet(request.Method) && path.Contains("/blobs/sha256:");
         var isList = HttpMethods.IsGet(request.Method) && (path.EndsWith("/_catalog") || path.EndsWith("/tags/list"));
         if (await ContentModeAsync(context, entry, path, isList)) return;
+        if (await RangeModeAsync(context, entry, path, isBlobGet)) return;
         switch (_mode)
         {
             case "redirect" when isBlobGet:
@@ -185,6 +188,7 @@ internal sealed partial class HostileRegistry(Options options)
         var request = context.Request;
         var path = request.Path.Value ?? "/";
         var response = context.Response;
+        if (await RangeStorageAsync(context, entry, path)) return;
         switch (_mode)
         {
             case "redirect" when path.StartsWith("/storage/"):
@@ -254,6 +258,7 @@ internal sealed partial class HostileRegistry(Options options)
         public string Host { get; init; } = "";
         public bool Authorization { get; init; }
         public string Scheme { get; init; } = "";
+        public string Range { get; init; } = "";
         public int Status { get; set; }
         public long Bytes { get; set; }
     }

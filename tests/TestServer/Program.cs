@@ -3,6 +3,8 @@
 //                     users from CSEAIRGAP_TOKEN_USERS ("user:password;user2:password2"; "user:password:pull" = pull only)
 //                     [--tls-cert server.crt --tls-key server.key]: served over TLS
 //   TestServer proxy  --port P --upstream http://127.0.0.1:Q --fault drop|corrupt|503|429|slow|413 --count N
+//   TestServer shape  --port P --upstream https://127.0.0.1:Q [--delay-ms 40 --flow-mbit 40 --link-mbit 200 --burst-kib 64]:
+//                     a WAN link in front of a registry, for the benchmark (see ShapingProxy)
 //   TestServer hostile --port P --other-port Q --upstream http://127.0.0.1:R --mode M [--seed N ...] (see HostileRegistry)
 //   TestServer vcd    --port P --cert server.crt --key server.key: a VMware Cloud Director's cloudapi for CSE's
 //                     configuration (see VcdServer); users from CSEAIRGAP_VCD_USERS, API tokens from CSEAIRGAP_VCD_TOKENS
@@ -21,6 +23,9 @@ switch (args.FirstOrDefault())
     case "proxy":
         await new FaultProxy(options).RunAsync(stop.Token);
         break;
+    case "shape":
+        await new ShapingProxy(options).RunAsync(stop.Token);
+        break;
     case "hostile":
         await new HostileRegistry(options).RunAsync(stop.Token);
         break;
@@ -29,7 +34,7 @@ switch (args.FirstOrDefault())
         await new VcdServer(options).RunAsync(stop.Token);
         break;
     default:
-        Console.Error.WriteLine("usage: TestServer token|proxy|hostile|static|vcd --port P ...");
+        Console.Error.WriteLine("usage: TestServer token|proxy|shape|hostile|static|vcd --port P ...");
         return 2;
 }
 return 0;

@@ -34,8 +34,8 @@ public sealed class RegistryImageSource : IImageSource, IAttachmentSource
     public async Task<Stream> OpenBlobAsync(Descriptor blob, CancellationToken ct)
     {
         if (_kept.TryRemove(blob.Digest.Value, out var kept)) return new MemoryStream(kept, writable: false);
-        var response = await Client.OpenBlobAsync(Fetch.Repository, blob.Digest, ct).ConfigureAwait(false);
-        return new ResponseStream(response, await response.Content.ReadAsStreamAsync().ConfigureAwait(false));
+        // A large blob in ranges over several connections, any blob resumed where a cut left it (RangedBlobFetch).
+        return await RangedBlobFetch.OpenAsync(Client, Fetch.Repository, blob, ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -76,31 +76,5 @@ public sealed class RegistryImageSource : IImageSource, IAttachmentSource
     internal void KeepForNextRead(Descriptor blob, byte[] verified)
     {
         if (verified.Length <= KeptBlobMaxBytes) _kept[blob.Digest.Value] = verified;
-    }
-
-    /// <summary>The body of a response that is disposed with it.</summary>
-    private sealed class ResponseStream : ReadOnlyStream
-    {
-        private readonly System.Net.Http.HttpResponseMessage _response;
-        private readonly Stream _body;
-
-        public ResponseStream(System.Net.Http.HttpResponseMessage response, Stream body)
-        {
-            _response = response;
-            _body = body;
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => _body.Read(buffer, offset, count);
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => _body.ReadAsync(buffer, offset, count, cancellationToken);
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                _body.Dispose();
-                _response.Dispose();
-            }
-            base.Dispose(disposing);
-        }
     }
 }

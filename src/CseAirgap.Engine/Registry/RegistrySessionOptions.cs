@@ -15,6 +15,9 @@ public sealed class RegistrySessionOptions
     public long ChunkedUploadThreshold { get; set; } = 2L * 1024 * 1024 * 1024;
     public int ChunkSize { get; set; } = 64 * 1024 * 1024;
 
+    /// <summary>When a large blob is fetched in bounded ranges over several connections.</summary>
+    public RangedFetchSettings RangedFetch { get; set; } = new();
+
     /// <summary>
     /// The longest wait for the next byte of a body, and for the answer (status and headers) to a request whose body
     /// is not streamed, connecting included. A registry silent for longer fails the request as RegistryTimeout.
