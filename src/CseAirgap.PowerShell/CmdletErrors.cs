@@ -23,6 +23,9 @@ internal static class CmdletErrors
     /// <summary>Trust, mirror or transport settings that stop a command before any work (a missing CA file, a bad mirror).</summary>
     public const string InvalidRegistrySettings = "InvalidRegistrySettings";
 
+    /// <summary>A -Proxy that is not an HTTP proxy's address, or -NoProxy together with -Proxy/-ProxyCredential.</summary>
+    public const string InvalidProxy = "InvalidProxy";
+
     /// <summary>
     /// Whether the engine can explain <paramref name="e"/>: its own failures, plus the few it still raises as framework
     /// exceptions (a reference that does not parse, an archive that is not one). The
