@@ -67,12 +67,13 @@ public sealed class RegistrySessionPlatformHandlerTests
             using var server = Start("openssl", "s_server", "-accept", $"127.0.0.1:{port}", "-tls1_2", "-cert", cert, "-key", key, "-www");
             try
             {
-                await WaitForAccept(server);
+                await WaitForListening(port, server);
                 var options = new RegistrySessionOptions { Trust = new RegistryTrust(null, true) };
-                using var invoker = new HttpMessageInvoker(Built(options));
-                using var request = new HttpRequestMessage(HttpMethod.Get, $"https://127.0.0.1:{port}/");
-                using var response = await invoker.SendAsync(request, new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
-                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                // s_server serves one connection at a time: the client's pooled connection is closed before the probe.
+                using (var invoker = new HttpMessageInvoker(Built(options)))
+                using (var request = new HttpRequestMessage(HttpMethod.Get, $"https://127.0.0.1:{port}/"))
+                using (var response = await invoker.SendAsync(request, new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token))
+                    Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
                 var probe = await TlsProbe.ProbeAsync("127.0.0.1", port, null, TimeSpan.FromSeconds(30), options.Tls, CancellationToken.None);
                 Assert.NotEmpty(probe.Chain);
@@ -98,18 +99,27 @@ public sealed class RegistrySessionPlatformHandlerTests
         return port;
     }
 
-    /// <summary>s_server writes ACCEPT once it listens; a server that exits first fails the test with its output.</summary>
-    private static async Task WaitForAccept(Process server)
+    /// <summary>
+    /// Connects until s_server listens (its ACCEPT line sits in a pipe buffer, unflushed): a readiness poll with a
+    /// bound, not a wait for time to pass. A server that exits first fails the test at once.
+    /// </summary>
+    private static async Task WaitForListening(int port, Process server)
     {
-        var reading = Task.Run(async () =>
+        var deadline = Stopwatch.StartNew();
+        while (true)
         {
-            string? line;
-            while ((line = await server.StandardOutput.ReadLineAsync()) != null)
-                if (line.StartsWith("ACCEPT", StringComparison.Ordinal)) return true;
-            return false;
-        });
-        Assert.Same(reading, await Task.WhenAny(reading, Task.Delay(TimeSpan.FromSeconds(60))));
-        Assert.True(await reading, "openssl s_server exited: " + await server.StandardError.ReadToEndAsync());
+            Assert.False(server.HasExited, "openssl s_server exited early");
+            using var client = new TcpClient();
+            try
+            {
+                await client.ConnectAsync(IPAddress.Loopback, port);
+                return;
+            }
+            catch (SocketException) when (deadline.Elapsed < TimeSpan.FromSeconds(60))
+            {
+                await Task.Delay(50);
+            }
+        }
     }
 
     private static Process Start(string file, params string[] arguments)
