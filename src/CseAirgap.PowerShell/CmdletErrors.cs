@@ -26,6 +26,9 @@ internal static class CmdletErrors
     /// <summary>A -SourceCredential that is neither one credential nor a hashtable of host to credential.</summary>
     public const string InvalidSourceCredential = "InvalidSourceCredential";
 
+    /// <summary>A -Proxy that is not an HTTP proxy's address, or -NoProxy together with -Proxy/-ProxyCredential.</summary>
+    public const string InvalidProxy = "InvalidProxy";
+
     /// <summary>
     /// Whether the engine can explain <paramref name="e"/>: its own failures, plus the few it still raises as framework
     /// exceptions (a reference that does not parse, an archive that is not one). The

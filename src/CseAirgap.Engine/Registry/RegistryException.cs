@@ -33,6 +33,8 @@ public enum RegistryErrorKind
     PagingLimit,
     /// <summary>A token service over plain HTTP for a registry reached over HTTPS: credentials are not sent there.</summary>
     InsecureTokenRealm,
+    /// <summary>A proxy on the way that asks for a login (407) the module was not given or that it refused.</summary>
+    ProxyAuthenticationRequired,
 }
 
 /// <summary>A registry operation that failed; the message names the target and says what to do, and never holds a secret.</summary>
@@ -71,6 +73,7 @@ public sealed class RegistryException : CseAirgapException
         RegistryErrorKind.PagingLoop => "RegistryPagingLoop",
         RegistryErrorKind.PagingLimit => "RegistryPagingLimit",
         RegistryErrorKind.InsecureTokenRealm => "RegistryInsecureTokenRealm",
+        RegistryErrorKind.ProxyAuthenticationRequired => "ProxyAuthenticationRequired",
         _ => "RegistryProtocolError",
     };
 
@@ -93,6 +96,7 @@ public sealed class RegistryException : CseAirgapException
         RegistryErrorKind.PagingLoop => FailureCategory.InvalidData,
         RegistryErrorKind.PagingLimit => FailureCategory.LimitsExceeded,
         RegistryErrorKind.InsecureTokenRealm => FailureCategory.SecurityError,
+        RegistryErrorKind.ProxyAuthenticationRequired => FailureCategory.AuthenticationError,
         _ => FailureCategory.ProtocolError,
     };
 }

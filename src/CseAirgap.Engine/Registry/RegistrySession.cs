@@ -15,7 +15,15 @@ public sealed class RegistrySession : IDisposable
     private readonly RegistryTransport _transport;
     private readonly ConcurrentDictionary<string, RegistryClient> _clients = new(StringComparer.Ordinal);
 
-    public RegistrySession(RegistrySessionOptions options)
+    public RegistrySession(RegistrySessionOptions options) : this(options, handler => handler)
+    {
+    }
+
+    /// <summary>
+    /// A session whose platform handler, built and configured here, is handed to <paramref name="platform"/> first: the
+    /// tests see the settings every framework is given and may answer in its place.
+    /// </summary>
+    internal RegistrySession(RegistrySessionOptions options, Func<HttpClientHandler, HttpMessageHandler> platform)
     {
         Options = options;
         var handler = new HttpClientHandler
@@ -24,12 +32,33 @@ public sealed class RegistrySession : IDisposable
             AllowAutoRedirect = false,
             AutomaticDecompression = DecompressionMethods.None,
             MaxConnectionsPerServer = Math.Max(2, options.MaxRequestsPerRegistry),
-            UseProxy = true,
+            // Named, never left to the framework: .NET Framework would use ServicePointManager's SSL 3/TLS 1.0.
+            SslProtocols = options.Tls.Offered,
         };
+        ConfigureProxy(handler, options);
         // Decided per host: a connection is pooled per host, so it never carries another host's decision.
         handler.ServerCertificateCustomValidationCallback = (request, cert, chain, errors) =>
             options.Trust.Validate(request.RequestUri == null ? string.Empty : RegistryOrigin.HostKey(request.RequestUri), cert, chain, errors);
-        _transport = RegistryTransport.Compose(handler, options, Backoff);
+        _transport = RegistryTransport.Compose(platform(handler), options, Backoff);
+    }
+
+    /// <summary>
+    /// -NoProxy: direct. -Proxy: that proxy, for every host (loopback addresses excepted, by the framework). Otherwise the
+    /// system's proxy, as HttpClient finds it. The proxy credential is the proxy's alone: the framework sends it only in
+    /// Proxy-Authorization to the proxy, never to a registry.
+    /// </summary>
+    private static void ConfigureProxy(HttpClientHandler handler, RegistrySessionOptions options)
+    {
+        if (options.NoProxy)
+        {
+            handler.UseProxy = false;
+            return;
+        }
+        handler.UseProxy = true;
+        if (options.Proxy != null)
+            handler.Proxy = new WebProxy(options.Proxy) { Credentials = options.ProxyCredential };
+        else if (options.ProxyCredential != null)
+            handler.DefaultProxyCredentials = options.ProxyCredential;
     }
 
     public RegistrySessionOptions Options { get; }

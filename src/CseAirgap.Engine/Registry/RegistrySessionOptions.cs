@@ -1,4 +1,6 @@
 using System;
+using System.Net;
+using CseAirgap.Engine.Tls;
 
 namespace CseAirgap.Engine.Registry;
 
@@ -29,6 +31,18 @@ public sealed class RegistrySessionOptions
 
     /// <summary>Redirects followed for one GET or HEAD (registries send blob downloads to storage on another host).</summary>
     public int MaxRedirects { get; set; } = 5;
+
+    /// <summary>The TLS versions offered (Test-CsePrerequisite's probe uses the same choice).</summary>
+    public TlsProtocolChoice Tls { get; set; } = TlsProtocolChoice.ForThisPlatform;
+
+    /// <summary>The proxy every registry request goes through; null for the system's (environment variables, WinINET/WinHTTP).</summary>
+    public Uri? Proxy { get; set; }
+
+    /// <summary>Whether to connect directly, ignoring any system proxy (-NoProxy).</summary>
+    public bool NoProxy { get; set; }
+
+    /// <summary>The credential for the proxy (-Proxy's or the system's); sent only to the proxy, as Proxy-Authorization.</summary>
+    public NetworkCredential? ProxyCredential { get; set; }
 
     /// <summary>Diagnostic lines (verbose); never given a secret.</summary>
     public Action<string>? Log { get; set; }

@@ -2,7 +2,6 @@ using System;
 using System.IO;
 using System.Net;
 using System.Net.Http;
-using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 using CseAirgap.Engine.Failures;
@@ -40,9 +39,8 @@ public sealed class RetryPolicy
 
     public static bool IsTransient(Exception e)
     {
-        // A name that does not resolve will not resolve in a second either: say so at once.
-        for (var x = e; x != null; x = x.InnerException)
-            if (x is SocketException s && (s.SocketErrorCode == SocketError.HostNotFound || s.SocketErrorCode == SocketError.NoData)) return false;
+        // A name that does not resolve will not resolve in a second either: say so at once (either framework's shape).
+        if (Transport.FrameworkExceptionShapes.IsUnknownHost(e)) return false;
         return e is HttpRequestException || e is IOException || e is TimeoutException || e is TaskCanceledException;
     }
 

@@ -11,7 +11,9 @@ namespace CseAirgap.Engine.Registry;
 /// A response body whose every read must bring a byte within the stall timeout. A registry that sends its headers
 /// and then nothing fails as <c>RegistryTimeout</c> naming the host and the body it waited for; a connection cut
 /// midway fails as <c>RegistryUnreachable</c>; both may restart the transfer (the transport cannot repeat a body
-/// already handed to its reader).
+/// already handed to its reader). A stall closes the body (and the content that owns the connection) rather than only
+/// cancelling the read: .NET Framework's response stream looks at a token only when a read starts, so a read already
+/// waiting would ignore it and hang the run; closed under it, the read ends.
 /// </summary>
 internal sealed class StallGuardedContent : HttpContent
 {
@@ -29,8 +31,15 @@ internal sealed class StallGuardedContent : HttpContent
         foreach (var header in inner.Headers) Headers.TryAddWithoutValidation(header.Key, header.Value);
     }
 
-    protected override async Task<Stream> CreateContentReadStreamAsync() =>
-        new GuardedStream(await _inner.ReadAsStreamAsync().ConfigureAwait(false), _stall, _host, _what);
+    protected override async Task<Stream> CreateContentReadStreamAsync()
+    {
+        var body = await _inner.ReadAsStreamAsync().ConfigureAwait(false);
+        return new GuardedStream(body, _stall, _host, _what, () =>
+        {
+            body.Dispose();
+            _inner.Dispose();
+        });
+    }
 
     protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
     {
@@ -56,16 +65,18 @@ internal sealed class StallGuardedContent : HttpContent
         private readonly TimeSpan _stall;
         private readonly string _host;
         private readonly string _what;
+        private readonly Action _abort;
         private long _received;
         private CancellationTokenSource? _timer;
         private CancellationToken _timerFor;
 
-        public GuardedStream(Stream inner, TimeSpan stall, string host, string what)
+        public GuardedStream(Stream inner, TimeSpan stall, string host, string what, Action abort)
         {
             _inner = inner;
             _stall = stall;
             _host = host;
             _what = what;
+            _abort = abort;
         }
 
         public override int Read(byte[] buffer, int offset, int count) =>
@@ -81,6 +92,9 @@ internal sealed class StallGuardedContent : HttpContent
                 _timer?.Dispose();
                 _timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 _timerFor = cancellationToken;
+                // Registered once per timer, not per read: when the stall (or the caller) ends the wait, the body is
+                // closed under a read that does not honour its token.
+                _timer.Token.Register(Abort);
             }
             var timer = _timer;
             timer.CancelAfter(_stall);
@@ -90,6 +104,11 @@ internal sealed class StallGuardedContent : HttpContent
                 timer.CancelAfter(Timeout.InfiniteTimeSpan);
                 _received += n;
                 return n;
+            }
+            catch (Exception e) when (cancellationToken.IsCancellationRequested && !(e is OperationCanceledException))
+            {
+                // The caller's cancellation closed the body under the read: say it was cancelled, as on .NET.
+                throw new OperationCanceledException("The read of " + _what + " was cancelled.", e, cancellationToken);
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested && timer.IsCancellationRequested)
             {
@@ -109,6 +128,18 @@ internal sealed class StallGuardedContent : HttpContent
         {
             while (e.InnerException != null) e = e.InnerException;
             return e;
+        }
+
+        private void Abort()
+        {
+            try
+            {
+                _abort();
+            }
+            catch (Exception e) when (e is IOException || e is ObjectDisposedException || e is InvalidOperationException)
+            {
+                // Closing a body the connection already lost: the read ends either way.
+            }
         }
 
         protected override void Dispose(bool disposing)

@@ -32,7 +32,14 @@ public sealed class TlsProbeResult
 public static class TlsProbe
 {
     /// <summary>Connects, completes a handshake whatever the certificate, and reports what it saw.</summary>
-    public static async Task<TlsProbeResult> ProbeAsync(string host, int port, RegistryTrust? extraTrust, TimeSpan timeout, CancellationToken ct)
+    public static Task<TlsProbeResult> ProbeAsync(string host, int port, RegistryTrust? extraTrust, TimeSpan timeout, CancellationToken ct) =>
+        ProbeAsync(host, port, extraTrust, timeout, TlsProtocolChoice.ForThisPlatform, ct);
+
+    /// <summary>
+    /// The probe with the TLS versions the registry transport offers (<paramref name="protocols"/>), so a registry the
+    /// probe calls fine is one the copy can reach, and one the copy cannot reach is not called fine here.
+    /// </summary>
+    public static async Task<TlsProbeResult> ProbeAsync(string host, int port, RegistryTrust? extraTrust, TimeSpan timeout, TlsProtocolChoice protocols, CancellationToken ct)
     {
         using var tcp = new TcpClient();
         using (var timer = CancellationTokenSource.CreateLinkedTokenSource(ct))
@@ -69,14 +76,14 @@ public static class TlsProbe
         });
         try
         {
-            var handshake = ssl.AuthenticateAsClientAsync(host, null, SslProtocols.None, checkCertificateRevocation: false);
+            var handshake = ssl.AuthenticateAsClientAsync(host, null, protocols.Offered, checkCertificateRevocation: false);
             if (await Task.WhenAny(handshake, Task.Delay(timeout, ct)).ConfigureAwait(false) != handshake)
                 throw new RegistryException(RegistryErrorKind.Unreachable, $"{host}:{port}", $"{host}:{port} did not complete a TLS handshake within {timeout.TotalSeconds:0} s.");
             await handshake.ConfigureAwait(false);
         }
         catch (Exception e) when (e is AuthenticationException || e is IOException)
         {
-            throw new RegistryException(RegistryErrorKind.ProtocolError, $"{host}:{port}", $"{host}:{port} does not speak TLS ({e.Message}). Is it a plain-HTTP registry (write http://)?", e);
+            throw new RegistryException(RegistryErrorKind.ProtocolError, $"{host}:{port}", $"{host}:{port} does not speak TLS with this machine's versions ({protocols}): {e.Message}. Is it a plain-HTTP registry (write http://)?", e);
         }
         return new TlsProbeResult(chain, errors == SslPolicyErrors.None, errors == SslPolicyErrors.None || withExtra, errors);
     }

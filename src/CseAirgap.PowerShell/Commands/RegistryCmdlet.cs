@@ -9,8 +9,8 @@ namespace CseAirgap.PowerShell.Commands;
 /// <summary>
 /// The base of every cmdlet that talks to registries: trust (-CaCertificate, -SkipCertificateCheck) and transport
 /// (-RetryBudgetSec, -StallTimeoutSec) are declared here once and turned once, in BeginProcessing, into the
-/// <see cref="Settings"/> every session of the command uses; a -Registry is parsed there once too. A future -Proxy
-/// belongs here as well.
+/// <see cref="Settings"/> every session of the command uses; a -Registry is parsed there once too. So is the proxy
+/// (-Proxy, -ProxyCredential, -NoProxy): every cmdlet that talks to a registry reaches it the same way.
 /// </summary>
 public abstract class RegistryCmdlet : AsyncCmdlet
 {
@@ -30,6 +30,26 @@ public abstract class RegistryCmdlet : AsyncCmdlet
     [Parameter]
     [ValidateRange(1, 3600)]
     public int StallTimeoutSec { get; set; } = 60;
+
+    /// <summary>
+    /// The HTTP proxy for every registry request (http://host:port). Without it the system's proxy is used: HTTPS_PROXY,
+    /// HTTP_PROXY and NO_PROXY on Linux and macOS; on Windows, PowerShell 7 reads those variables and then the user's
+    /// WinINET (Internet Options) settings, Windows PowerShell 5.1 the WinINET settings. Loopback addresses never go
+    /// through a proxy.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNull]
+    public Uri? Proxy { get; set; }
+
+    /// <summary>The proxy's own account (a 407 asks for it); it goes only to the proxy, never to a registry.</summary>
+    [Parameter]
+    [Credential]
+    [ValidateNotNull]
+    public PSCredential? ProxyCredential { get; set; }
+
+    /// <summary>Connect directly, ignoring any system proxy.</summary>
+    [Parameter]
+    public SwitchParameter NoProxy { get; set; }
 
     /// <summary>The session settings of the command, made in BeginProcessing.</summary>
     protected RegistrySessionOptions Settings { get; private set; } = null!;
@@ -52,6 +72,7 @@ public abstract class RegistryCmdlet : AsyncCmdlet
     protected override void BeginProcessing()
     {
         if (!UsesRegistries) return;
+        RefuseInvalidProxy();
         if (RegistryArgument != null) TargetRegistry = ParseRegistry(RegistryArgument);
         try
         {
@@ -72,6 +93,16 @@ public abstract class RegistryCmdlet : AsyncCmdlet
         foreach (var name in names)
             if (MyInvocation.BoundParameters.ContainsKey(name))
                 ThrowTerminatingError(CmdletErrors.InvalidArgument(errorId, $"-{name} {why}: leave -{name} out.", name));
+    }
+
+    private void RefuseInvalidProxy()
+    {
+        if (NoProxy && (Proxy != null || ProxyCredential != null))
+            ThrowTerminatingError(CmdletErrors.InvalidArgument(CmdletErrors.InvalidProxy,
+                "-NoProxy connects directly: leave out -Proxy and -ProxyCredential, or -NoProxy.", nameof(NoProxy)));
+        if (Proxy != null && (!Proxy.IsAbsoluteUri || Proxy.Scheme != Uri.UriSchemeHttp || !string.IsNullOrEmpty(Proxy.UserInfo)))
+            ThrowTerminatingError(CmdletErrors.InvalidArgument(CmdletErrors.InvalidProxy,
+                "-Proxy takes an HTTP proxy's address, such as http://proxy.example:3128, with no user name in it (pass -ProxyCredential).", nameof(Proxy)));
     }
 
     /// <summary>A -Registry value as an address, or the command's terminating InvalidRegistry error.</summary>
@@ -110,6 +141,9 @@ public abstract class RegistryCmdlet : AsyncCmdlet
         var options = new RegistrySessionOptions { Trust = trust, Log = VerboseSink };
         options.Retry.Budget = TimeSpan.FromSeconds(RetryBudgetSec);
         options.StallTimeout = TimeSpan.FromSeconds(StallTimeoutSec);
+        options.Proxy = Proxy;
+        options.NoProxy = NoProxy;
+        options.ProxyCredential = ProxyCredential?.GetNetworkCredential();
         return options;
     }
 }

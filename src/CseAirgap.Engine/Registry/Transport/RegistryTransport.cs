@@ -9,7 +9,8 @@ namespace CseAirgap.Engine.Registry.Transport;
 /// <summary>
 /// The one HTTP stack every registry request of a session goes through, composed here once, outermost first (the
 /// order of go-containerregistry's transport): retry → redirect → per-host back-off → cap on requests in flight →
-/// authorization for the origin → stall timeout → the platform's handler. Each layer holds one rule, so a rule (retry
+/// authorization for the origin → stall timeout → the frameworks made alike (<see cref="FrameworkParityHandler"/>) → the
+/// platform's handler. Each layer holds one rule, so a rule (retry
 /// only what can be sent again, credentials only to their origin) lives once.
 /// </summary>
 internal sealed class RegistryTransport : IDisposable
@@ -23,7 +24,8 @@ internal sealed class RegistryTransport : IDisposable
 
     public static RegistryTransport Compose(HttpMessageHandler platform, RegistrySessionOptions options, HostBackoff backoff)
     {
-        var stall = new StallTimeoutHandler(options.StallTimeout) { InnerHandler = platform };
+        var parity = new FrameworkParityHandler { InnerHandler = platform };
+        var stall = new StallTimeoutHandler(options.StallTimeout) { InnerHandler = parity };
         var authorization = new AuthorizationHandler { InnerHandler = stall };
         var concurrency = new ConcurrencyLimitHandler(options.MaxRequestsPerRegistry) { InnerHandler = authorization };
         var hostBackoff = new HostBackoffHandler(backoff) { InnerHandler = concurrency };

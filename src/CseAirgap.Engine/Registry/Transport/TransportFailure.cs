@@ -39,6 +39,10 @@ internal sealed class TransportFailure
             return new TransportFailure(new RegistryException(RegistryErrorKind.CertificateUntrusted, host,
                 $"The TLS certificate of {host} is not trusted. Pass its CA with -CaCertificate <file.pem> " +
                 "(Get-CseRegistryCertificate shows it), or " + trust.SkipSwitchFor(host) + " to accept any certificate.", e), false);
+        if (FrameworkExceptionShapes.IsUnknownHost(e))
+            return new TransportFailure(new RegistryException(RegistryErrorKind.Unreachable, host,
+                $"DNS does not know the name of {host} ({Innermost(e).Message}). Check the spelling and this machine's DNS " +
+                "servers (or its hosts file); behind a proxy that resolves names itself, pass -Proxy.", e), false);
         var retryable = RetryPolicy.IsTransient(e);
         if (!retryable && !(e is HttpRequestException)) return new TransportFailure(e, false);
         return new TransportFailure(new RegistryException(RegistryErrorKind.Unreachable, host,

@@ -58,6 +58,24 @@ public sealed class StallTimeoutHandlerTests
     }
 
     [Fact]
+    public async Task ABodyWhoseReadIgnoresItsTokenIsClosedByTheStallTimeoutAndFailsAsRegistryTimeout()
+    {
+        // .NET Framework's response stream looks at the token only when a read starts: this one waits until it is closed.
+        var deaf = new DeafStream();
+        var inner = new ScriptedHandler((_, _) => new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(deaf) });
+        using var response = await Over(inner).SendAsync(ScriptedHandler.Request(HttpMethod.Get, "http://registry.test/v2/lib/app/blobs/sha256:ab", target: "registry.test/lib/app@sha256:ab"), CancellationToken.None);
+        var body = await response.Content.ReadAsStreamAsync();
+        var read = body.ReadAsync(new byte[4], 0, 4);
+        // The test's own bound, far above the 200 ms stall: without the fix the read never ends and this fails, not hangs.
+        Assert.Same(read, await Task.WhenAny(read, Task.Delay(TimeSpan.FromSeconds(60))));
+        var error = await Assert.ThrowsAsync<RegistryException>(() => read);
+        Assert.Equal("RegistryTimeout", error.ErrorId);
+        Assert.Contains("registry.test/lib/app@sha256:ab", error.Message);
+        Assert.True(error.TransferMayRestart);
+        Assert.True(deaf.Closed);
+    }
+
+    [Fact]
     public async Task CancellationIsNotReportedAsATimeout()
     {
         using var cancel = new CancellationTokenSource();
@@ -74,6 +92,24 @@ public sealed class StallTimeoutHandlerTests
         {
             await Task.Delay(Timeout.Infinite, cancellationToken);
             return 0;
+        }
+    }
+
+    /// <summary>A body whose reads ignore their token and end only when the stream is closed (as on .NET Framework).</summary>
+    private sealed class DeafStream : ReadOnlyStream
+    {
+        private readonly TaskCompletionSource<int> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public bool Closed => _closed.Task.IsCompleted;
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => await _closed.Task;
+
+        protected override void Dispose(bool disposing)
+        {
+            _closed.TrySetException(new ObjectDisposedException(nameof(DeafStream)));
+            base.Dispose(disposing);
         }
     }
 }

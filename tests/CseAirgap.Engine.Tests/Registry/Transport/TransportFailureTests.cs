@@ -46,6 +46,23 @@ public sealed class TransportFailureTests
     }
 
     [Fact]
+    public void ANameThatDoesNotResolveOnDotNetFrameworkIsNotWorthAnotherTryAndNamesDns()
+    {
+        // Windows PowerShell 5.1's shape: HttpClientHandler wraps HttpWebRequest's WebException, no SocketException inside.
+        var framework = new HttpRequestException("An error occurred while sending the request.",
+            new System.Net.WebException("The remote name could not be resolved: 'harbor.corp'", System.Net.WebExceptionStatus.NameResolutionFailure));
+        var failure = Classify(framework);
+        Assert.False(failure.Retryable);
+        Assert.False(RetryPolicy.IsTransient(framework));
+        var error = Assert.IsType<RegistryException>(failure.Error);
+        Assert.Equal("RegistryUnreachable", error.ErrorId);
+        Assert.Contains("DNS", error.Message);
+        Assert.Contains("registry.test", error.Message);
+        Assert.False(error.TransferMayRestart);
+        Assert.Contains("DNS", ((RegistryException)Classify(new HttpRequestException("dns", new SocketException((int)SocketError.HostNotFound))).Error).Message);
+    }
+
+    [Fact]
     public void OurOwnErrorsComeOutAsTheyAreEvenWhenWrapped()
     {
         var mismatch = new DigestMismatchException("sha256:a", "sha256:b", 3);
