@@ -219,6 +219,13 @@ public sealed class LayoutImageSource : IImageSource, IAttachmentSource
 
     public string Location => $"{_reader.Location}:{_image.Reference}";
 
+    // Read from the export on disk: nothing kept between reads, no repository beside it, a plain retry policy.
+    public string? ResolvedFrom(string digest) => Location;
+    public void KeepForNextRead(Descriptor blob, byte[] verified) { }
+    public RetryPolicy ReadRetry { get; } = new();
+    public IImageSource? Beside(string digest) => null;
+    public bool SharesRepositoryWith(IImageSource other) => false;
+
     /// <summary>The export's copy of an image a bundle names; an error that says so when the export lacks it.</summary>
     public static LayoutImageSource For(OciLayoutReader reader, ImageReference reference)
     {

@@ -101,11 +101,13 @@ public sealed class FirstFoundImageSource : IImageSource, IAttachmentSource
         return _chosen!;
     }
 
-    /// <summary>The registry place behind <paramref name="source"/> once it is known (a registry image, or the place that served a first-found one).</summary>
-    public static RegistryImageSource? RegistryPlaceOf(IImageSource source) => source switch
-    {
-        RegistryImageSource registry => registry,
-        FirstFoundImageSource found when found.Chosen != null => RegistryPlaceOf(found.Chosen),
-        _ => null,
-    };
+    public string? ResolvedFrom(string digest) => _chosen?.ResolvedFrom(digest);
+
+    public void KeepForNextRead(Descriptor blob, byte[] verified) => _chosen?.KeepForNextRead(blob, verified);
+
+    public RetryPolicy ReadRetry => _chosen?.ReadRetry ?? new RetryPolicy();
+
+    public IImageSource? Beside(string digest) => _chosen?.Beside(digest);
+
+    public bool SharesRepositoryWith(IImageSource other) => _chosen?.SharesRepositoryWith(other) ?? false;
 }

@@ -95,6 +95,13 @@ internal sealed class MemorySource
     {
         public string Location => "memory/" + top;
 
+        // Memory: nothing kept between reads, no repository beside it.
+        public string? ResolvedFrom(string digest) => Location;
+        public void KeepForNextRead(Descriptor blob, byte[] verified) { }
+        public RetryPolicy ReadRetry { get; } = new();
+        public IImageSource? Beside(string digest) => null;
+        public bool SharesRepositoryWith(IImageSource other) => false;
+
         public async Task<ManifestDocument> GetTopManifestAsync(CancellationToken ct)
         {
             if (source.BeforeTopManifest != null) await source.BeforeTopManifest(top);
