@@ -110,4 +110,16 @@ public sealed class FirstFoundImageSource : IImageSource, IAttachmentSource
     public IImageSource? Beside(string digest) => _chosen?.Beside(digest);
 
     public bool SharesRepositoryWith(IImageSource other) => _chosen?.SharesRepositoryWith(other) ?? false;
+
+    /// <summary>The digest at the place that served the image, or before one did, at the first place that has it (in order, as a read would find it).</summary>
+    public async Task<string?> FindTopDigestAsync(CancellationToken ct)
+    {
+        if (_chosen != null) return await _chosen.FindTopDigestAsync(ct).ConfigureAwait(false);
+        foreach (var candidate in _candidates)
+            if (await candidate.Source.FindTopDigestAsync(ct).ConfigureAwait(false) is { } digest) return digest;
+        return null;
+    }
+
+    /// <summary>The tags where the image was read, or before then at the first place it is asked (a moved host's new name).</summary>
+    public Task VisitTagsAsync(Action<string> visit, CancellationToken ct) => (_chosen ?? _candidates[0].Source).VisitTagsAsync(visit, ct);
 }

@@ -1,3 +1,4 @@
+using System;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
@@ -42,4 +43,10 @@ public interface IImageSource
 
     /// <summary>Whether <paramref name="other"/> reads from the same repository with the same client as this place (then looking beside is looking there).</summary>
     bool SharesRepositoryWith(IImageSource other);
+
+    /// <summary>The digest the reference names now, asked without reading the manifest (a HEAD); null when this place does not have it.</summary>
+    Task<string?> FindTopDigestAsync(CancellationToken ct);
+
+    /// <summary>Every tag of this image's repository, as the place lists them (a registry's tag list, an export's recorded names).</summary>
+    Task VisitTagsAsync(Action<string> visit, CancellationToken ct);
 }

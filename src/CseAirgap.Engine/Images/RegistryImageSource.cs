@@ -91,6 +91,11 @@ public sealed class RegistryImageSource : IImageSource, IAttachmentSource
         _ => false,
     };
 
+    public Task<string?> FindTopDigestAsync(CancellationToken ct) =>
+        Client.HeadManifestAsync(Fetch.Repository, Fetch.ManifestReference, RegistryScope.Pull(Fetch.Repository), ct);
+
+    public Task VisitTagsAsync(System.Action<string> visit, CancellationToken ct) => Client.VisitTagsAsync(Fetch.Repository, visit, ct);
+
     /// <summary>
     /// One token request per registry for many repositories, instead of one per repository and end: the pull scopes of
     /// every registry place among <paramref name="sources"/>, asked of each client at once (other sources need none).

@@ -148,6 +148,8 @@ public sealed class ImageCopierManifestTreeTests
         public RetryPolicy ReadRetry => _inner.ReadRetry;
         public Images.IImageSource? Beside(string digest) => _inner.Beside(digest);
         public bool SharesRepositoryWith(Images.IImageSource other) => _inner.SharesRepositoryWith(other);
+        public Task<string?> FindTopDigestAsync(CancellationToken ct) => _inner.FindTopDigestAsync(ct);
+        public Task VisitTagsAsync(Action<string> visit, CancellationToken ct) => _inner.VisitTagsAsync(visit, ct);
 
         public void Open() => _open.TrySetResult(true);
 

@@ -101,6 +101,8 @@ internal sealed class MemorySource
         public RetryPolicy ReadRetry { get; } = new();
         public IImageSource? Beside(string digest) => null;
         public bool SharesRepositoryWith(IImageSource other) => false;
+        public Task<string?> FindTopDigestAsync(CancellationToken ct) => Task.FromResult<string?>(source.Get(top).Digest);
+        public Task VisitTagsAsync(Action<string> visit, CancellationToken ct) => Task.CompletedTask;
 
         public async Task<ManifestDocument> GetTopManifestAsync(CancellationToken ct)
         {

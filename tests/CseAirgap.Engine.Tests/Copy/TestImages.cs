@@ -25,6 +25,8 @@ internal sealed class TestImages : IImageSource
     public RetryPolicy ReadRetry { get; } = new();
     public IImageSource? Beside(string digest) => null;
     public bool SharesRepositoryWith(IImageSource other) => false;
+    public Task<string?> FindTopDigestAsync(CancellationToken ct) => Task.FromResult<string?>(_top.Digest);
+    public Task VisitTagsAsync(Action<string> visit, CancellationToken ct) => Task.CompletedTask;
 
     public static Descriptor Blob(ConcurrentDictionary<string, byte[]> store, string text, string mediaType = "application/vnd.oci.image.layer.v1.tar")
     {
