@@ -70,7 +70,7 @@ internal sealed class SourceAccess
     }
 
     /// <summary>The first place <paramref name="reference"/> is asked (the new host of a moved one), for a tag list or a check.</summary>
-    public RegistryImageSource OpenFirst(ImageReference reference) => At(_routes.First(reference));
+    public IImageSource OpenFirst(ImageReference reference) => At(_routes.First(reference));
 
     /// <summary>The places references are read from (mirrors and moved hosts).</summary>
     public SourceRoutes Routes => _routes;
