@@ -70,16 +70,7 @@ internal sealed class SourceAccess
     }
 
     /// <summary>The first place <paramref name="reference"/> is asked (the new host of a moved one), for a tag list or a check.</summary>
-    public RegistryImageSource OpenFirst(ImageReference reference) => At(_routes.First(reference));
-
-    /// <summary>The registry place that really has <paramref name="reference"/>, found as <see cref="Open"/> finds it.</summary>
-    public async Task<RegistryImageSource> ResolveAsync(ImageReference reference, CancellationToken ct)
-    {
-        var source = Open(reference);
-        if (source is RegistryImageSource only) return only;
-        await source.GetTopManifestAsync(ct).ConfigureAwait(false);
-        return FirstFoundImageSource.RegistryPlaceOf(source)!;
-    }
+    public IImageSource OpenFirst(ImageReference reference) => At(_routes.First(reference));
 
     /// <summary>The places references are read from (mirrors and moved hosts).</summary>
     public SourceRoutes Routes => _routes;

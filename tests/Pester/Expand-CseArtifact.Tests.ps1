@@ -221,6 +221,50 @@ Describe 'Expand-CseArtifact' {
         }
     }
 
+    Context 'From an export (-Export)' {
+        BeforeAll {
+            # The export is made by Export-CseDependency from the suite's registry; the comparison is find and sha256sum's.
+            Assert-CseTestService 'source' | Out-Null
+            $script:ExportIndex = Get-TestFixture -Like '*/cluster-api-provider-cloud-director:*'
+            $script:ExportFolder = Join-Path $Work 'export'
+            $Fixture.Reference, $ExportIndex.Reference | Export-CseDependency -Path $ExportFolder -SourceMirror $Mirror -CaCertificate $Ca | Out-Null
+        }
+
+        It 'gives the same files as expanding the image from its registry' {
+            $fromRegistry = Join-Path $Work 'export-vs-registry'
+            Expand-CseArtifact -Reference $Fixture.Reference -Destination $fromRegistry -SourceMirror $Mirror -CaCertificate $Ca | Out-Null
+            $fromExport = Join-Path $Work 'export-expanded'
+            # No -SourceMirror and no CA: the image is read from the export alone.
+            $artifact = Expand-CseArtifact -Export $ExportFolder -Reference $Fixture.Reference -Destination $fromExport
+            $artifact.Engine | Should -Be 'Export'
+            $artifact.Digest | Should -Be $Fixture.Digest
+            $expected = Get-TreeListing $fromRegistry
+            $expected | Should -Not -BeNullOrEmpty
+            Get-TreeListing $fromExport | Should -Be $expected
+            $script = 'src/artifact/getting_started.sh'
+            (& sha256sum (Join-Path $fromExport $script)).Split(' ')[0] | Should -Be (& sha256sum (Join-Path $fromRegistry $script)).Split(' ')[0]
+        }
+
+        It 'picks -Platform from an exported index' {
+            $arm = Expand-CseArtifact -Export $ExportFolder -Reference $ExportIndex.Reference -Destination (Join-Path $Work 'export-arm') -Platform linux/arm64
+            Join-Path $arm.Root 'usr/lib/libbase-arm64.so' | Should -Exist
+            Join-Path $arm.Root 'usr/lib/libbase.so' | Should -Not -Exist
+        }
+
+        It 'says ExportIncomplete for an image the export does not hold, and writes nothing' {
+            $destination = Join-Path $Work 'export-missing'
+            Expand-CseArtifact -Export $ExportFolder -Reference 'example.test/not/exported:v1' -Destination $destination -ErrorVariable problems -ErrorAction SilentlyContinue |
+                Should -BeNullOrEmpty
+            $problems[0].FullyQualifiedErrorId | Should -BeLike 'ExportIncomplete,*'
+            $destination | Should -Not -Exist
+        }
+
+        It 'refuses registry parameters with -Export' {
+            { Expand-CseArtifact -Export $ExportFolder -Reference $Fixture.Reference -SourceMirror 'mirror.corp.local' -WhatIf -ErrorAction Stop } |
+                Should -Throw -ErrorId 'RegistryParameterWithExport,CseAirgap.PowerShell.Commands.ExpandCseArtifactCommand'
+        }
+    }
+
     Context 'Docker engine' {
         It 'gives the same tree as the Registry engine, and removes its container' {
             $docker = Assert-CseTestService 'docker'

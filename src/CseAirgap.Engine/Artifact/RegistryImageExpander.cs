@@ -3,40 +3,39 @@ using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 using CseAirgap.Engine.Archive;
+using CseAirgap.Engine.Images;
 using CseAirgap.Engine.Registry;
 
 namespace CseAirgap.Engine.Artifact;
 
 /// <summary>
-/// The daemonless route: the image's layers, fetched with the registry client and applied in order, give the
-/// same files as docker create + docker export. Every layer's digest is checked before the result is kept.
+/// The daemonless route: the image's layers, read from its source (a registry place or an export) and applied in
+/// order, give the same files as docker create + docker export. Every layer's digest is checked before the result is kept.
 /// </summary>
 public sealed class RegistryImageExpander
 {
-    private readonly RegistryClient _client;
     private readonly Action<string>? _log;
     private readonly ExpansionLimits _limits;
     private readonly ExpansionPlatform _platform;
 
     /// <param name="platform">Path rules, gzip reader and folder moves; this platform's own by default.</param>
-    public RegistryImageExpander(RegistryClient client, Action<string>? log, ExpansionLimits? limits = null, ExpansionPlatform? platform = null)
+    public RegistryImageExpander(Action<string>? log, ExpansionLimits? limits = null, ExpansionPlatform? platform = null)
     {
-        _client = client;
         _log = log;
         _limits = limits ?? ExpansionLimits.Default;
         _platform = platform ?? ExpansionPlatform.ForThisPlatform;
     }
 
-    public async Task<ExpandedImage> ExpandAsync(ImageReference fetch, string platform, string destination, Action<long>? onBytes, CancellationToken ct)
+    public async Task<ExpandedImage> ExpandAsync(IImageSource source, string platform, string destination, Action<long>? onBytes, CancellationToken ct)
     {
-        var target = fetch.ToString();
-        var top = await _client.GetManifestAsync(fetch.Repository, fetch.ManifestReference, ct).ConfigureAwait(false);
+        var target = source.Location;
+        var top = await source.GetTopManifestAsync(ct).ConfigureAwait(false);
         var manifest = top;
         if (top.IsIndex)
         {
             var chosen = PlatformSelector.Select(top, platform, target);
             // By its descriptor: checked against the digest the pinned index names it by, in that digest's algorithm, and its size.
-            manifest = await _client.GetManifestAsync(fetch.Repository, chosen, ct).ConfigureAwait(false);
+            manifest = await source.GetManifestAsync(chosen.Digest, ct).ConfigureAwait(false);
         }
 
         using var staging = new StagingFolder(destination, _log, _platform.FolderMover);
@@ -47,8 +46,7 @@ public sealed class RegistryImageExpander
         {
             var layer = manifest.Blobs[i];
             _log?.Invoke($"Applying layer {i} of {manifest.Blobs.Count - 1} ({layer.Digest}, {layer.Size} bytes).");
-            using var response = await _client.OpenBlobAsync(fetch.Repository, layer.Digest, ct).ConfigureAwait(false);
-            var body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
+            using var body = await source.OpenBlobAsync(layer, ct).ConfigureAwait(false);
             using var verified = new VerifyingStream(body, layer.Digest, layer.Size, onBytes);
             using (ct.Register(() => body.Dispose()))
             using (var tar = LayerDecompression.Open(verified, budget, _platform.GzipReader))

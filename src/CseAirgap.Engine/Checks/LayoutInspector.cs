@@ -25,9 +25,10 @@ public sealed class LayoutInspector
     private readonly RegistryAddress _base;
     private readonly RegistryClient _registry;
     private readonly RegistryClient _anonymous;
-    private readonly Func<ImageReference, (RegistryClient Client, ImageReference Fetch)> _source;
+    private readonly Func<ImageReference, IImageSource> _source;
 
-    public LayoutInspector(RegistryAddress @base, RegistryClient registry, RegistryClient anonymous, Func<ImageReference, (RegistryClient, ImageReference)> source)
+    /// <param name="source">Where a dependency's source digest is asked (the first place a copy would read it).</param>
+    public LayoutInspector(RegistryAddress @base, RegistryClient registry, RegistryClient anonymous, Func<ImageReference, IImageSource> source)
     {
         _base = @base;
         _registry = registry;
@@ -159,8 +160,7 @@ public sealed class LayoutInspector
 
         try
         {
-            var (client, fetch) = _source(dependency);
-            var sourceDigest = dependency.Digest ?? await client.HeadManifestAsync(fetch.Repository, fetch.ManifestReference, RegistryScope.Pull(fetch.Repository), ct).ConfigureAwait(false);
+            var sourceDigest = dependency.Digest ?? await _source(dependency).FindTopDigestAsync(ct).ConfigureAwait(false);
             if (sourceDigest == null)
                 results.Add(new CheckResult("Digest", target, CheckStatus.Warning, $"{dependency} is not at the source any more, so its digest cannot be compared."));
             else if (sourceDigest == manifest.Digest)

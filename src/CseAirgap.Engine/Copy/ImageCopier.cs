@@ -60,9 +60,7 @@ public sealed class ImageCopier
     {
         // One token request per registry for many repositories, instead of one per repository and end.
         var destinationReady = _destination.PrepareAsync(jobs.Select(j => j.Destination).ToList(), ct);
-        await Task.WhenAll(jobs.Select(j => j.From).OfType<RegistryImageSource>().GroupBy(s => s.Client)
-            .Select(g => (Task)g.Key.PrepareTokensAsync(g.Select(s => RegistryScope.Pull(s.Fetch.Repository)), ct))
-            .Concat(new[] { destinationReady })).ConfigureAwait(false);
+        await Task.WhenAll(RegistryImageSource.PrepareReadsAsync(jobs.Select(j => j.From), ct), destinationReady).ConfigureAwait(false);
         var unusable = await destinationReady.ConfigureAwait(false);
         if (unusable != null)
         {
@@ -237,10 +235,9 @@ public sealed class ImageCopier
     private IImageSource BesideBundleFirst(ImageCopyJob bundle, ImageReference image)
     {
         var named = _lockSources!(image);
-        var read = FirstFoundImageSource.RegistryPlaceOf(bundle.From);
-        if (read == null || image.Digest == null) return named;
-        var beside = new RegistryImageSource(read.Client, new ImageReference(read.Fetch.Registry, read.Fetch.Repository, null, image.Digest));
-        if (FirstFoundImageSource.RegistryPlaceOf(named) is { } same && same.Client == read.Client && same.Fetch.Repository == read.Fetch.Repository) return named;
+        if (image.Digest == null) return named;
+        var beside = bundle.From.Beside(image.Digest);
+        if (beside == null || beside.SharesRepositoryWith(named)) return named;
         return new FirstFoundImageSource(image.ToString(), new[]
         {
             new ImageCandidate(beside, $"{image}: read beside its bundle, at {beside.Location} (imgpkg's relocation rule)."),

@@ -54,16 +54,7 @@ public sealed class ImageCopyOutcome
     /// Where the image was really read, as host/repository@digest: the new host of a moved one, a mirror, or a
     /// bundle's own repository; for an export, its location. Null when nothing answered.
     /// </summary>
-    public string? ResolvedFrom
-    {
-        get
-        {
-            if (Digest == null) return null;
-            var place = Images.FirstFoundImageSource.RegistryPlaceOf(Job.From);
-            if (place != null) return $"{place.Fetch.Registry}/{place.Fetch.Repository}@{Digest}";
-            return Job.From is Images.FirstFoundImageSource { Chosen: null } ? null : Job.From.Location;
-        }
-    }
+    public string? ResolvedFrom => Digest == null ? null : Job.From.ResolvedFrom(Digest);
 
     /// <summary>Images of the bundle's lock copied with it, nested bundles' included.</summary>
     public int BundleImages { get; }

@@ -219,6 +219,25 @@ public sealed class LayoutImageSource : IImageSource, IAttachmentSource
 
     public string Location => $"{_reader.Location}:{_image.Reference}";
 
+    // Read from the export on disk: nothing kept between reads, no repository beside it, a plain retry policy.
+    public string? ResolvedFrom(string digest) => Location;
+    public void KeepForNextRead(Descriptor blob, byte[] verified) { }
+    public RetryPolicy ReadRetry { get; } = new();
+    public IImageSource? Beside(string digest) => null;
+    public bool SharesRepositoryWith(IImageSource other) => false;
+
+    public Task<string?> FindTopDigestAsync(CancellationToken ct) => Task.FromResult<string?>(_image.Manifest.Digest);
+
+    /// <summary>The tags the export recorded for images of this one's repository.</summary>
+    public Task VisitTagsAsync(Action<string> visit, CancellationToken ct)
+    {
+        if (!ImageReference.TryParse(_image.Reference, out var own, out _)) return Task.CompletedTask;
+        foreach (var image in _reader.Images)
+            if (ImageReference.TryParse(image.Reference, out var other, out _) && other!.Registry == own!.Registry && other.Repository == own.Repository && other.Tag != null)
+                visit(other.Tag);
+        return Task.CompletedTask;
+    }
+
     /// <summary>The export's copy of an image a bundle names; an error that says so when the export lacks it.</summary>
     public static LayoutImageSource For(OciLayoutReader reader, ImageReference reference)
     {

@@ -101,11 +101,25 @@ public sealed class FirstFoundImageSource : IImageSource, IAttachmentSource
         return _chosen!;
     }
 
-    /// <summary>The registry place behind <paramref name="source"/> once it is known (a registry image, or the place that served a first-found one).</summary>
-    public static RegistryImageSource? RegistryPlaceOf(IImageSource source) => source switch
+    public string? ResolvedFrom(string digest) => _chosen?.ResolvedFrom(digest);
+
+    public void KeepForNextRead(Descriptor blob, byte[] verified) => _chosen?.KeepForNextRead(blob, verified);
+
+    public RetryPolicy ReadRetry => _chosen?.ReadRetry ?? new RetryPolicy();
+
+    public IImageSource? Beside(string digest) => _chosen?.Beside(digest);
+
+    public bool SharesRepositoryWith(IImageSource other) => _chosen?.SharesRepositoryWith(other) ?? false;
+
+    /// <summary>The digest at the place that served the image, or before one did, at the first place that has it (in order, as a read would find it).</summary>
+    public async Task<string?> FindTopDigestAsync(CancellationToken ct)
     {
-        RegistryImageSource registry => registry,
-        FirstFoundImageSource found when found.Chosen != null => RegistryPlaceOf(found.Chosen),
-        _ => null,
-    };
+        if (_chosen != null) return await _chosen.FindTopDigestAsync(ct).ConfigureAwait(false);
+        foreach (var candidate in _candidates)
+            if (await candidate.Source.FindTopDigestAsync(ct).ConfigureAwait(false) is { } digest) return digest;
+        return null;
+    }
+
+    /// <summary>The tags where the image was read, or before then at the first place it is asked (a moved host's new name).</summary>
+    public Task VisitTagsAsync(Action<string> visit, CancellationToken ct) => (_chosen ?? _candidates[0].Source).VisitTagsAsync(visit, ct);
 }

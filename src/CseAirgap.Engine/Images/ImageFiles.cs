@@ -114,11 +114,11 @@ public static class ImageFiles
             // Bounded however the blob's size was declared: never more than the limit in memory.
             var bytes = await ContentLimits.ReadAllAsync(verified, limit, "image config", source.Location, ct).ConfigureAwait(false);
             // The copy that follows sends this blob (an image's config) without fetching it again.
-            if (FirstFoundImageSource.RegistryPlaceOf(source) is { } registry) registry.KeepForNextRead(blob, bytes);
+            source.KeepForNextRead(blob, bytes);
             return bytes;
         }, ct);
 
     /// <summary>The same bounded retries a blob copy gets (the session's): a dropped or corrupted read is read again.</summary>
     private static Task<T> WithRetriesAsync<T>(IImageSource source, Func<Task<T>> read, CancellationToken ct) =>
-        (FirstFoundImageSource.RegistryPlaceOf(source) is { } r ? r.Client.Retry : new RetryPolicy()).RunAsync(read, RetryPolicy.IsWorthRetryingTransfer, null, ct);
+        source.ReadRetry.RunAsync(read, RetryPolicy.IsWorthRetryingTransfer, null, ct);
 }

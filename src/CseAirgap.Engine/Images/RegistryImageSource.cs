@@ -73,8 +73,34 @@ public sealed class RegistryImageSource : IImageSource, IAttachmentSource
     private RegistryImageSource At(string digest) => new(Client, new ImageReference(Fetch.Registry, Fetch.Repository, null, digest));
 
     /// <summary>Bytes of <paramref name="blob"/> a reader has already checked against its digest, for the next read of it.</summary>
-    internal void KeepForNextRead(Descriptor blob, byte[] verified)
+    public void KeepForNextRead(Descriptor blob, byte[] verified)
     {
         if (verified.Length <= KeptBlobMaxBytes) _kept[blob.Digest.Value] = verified;
     }
+
+    public string? ResolvedFrom(string digest) => $"{Fetch.Registry}/{Fetch.Repository}@{digest}";
+
+    public RetryPolicy ReadRetry => Client.Retry;
+
+    public IImageSource? Beside(string digest) => At(digest);
+
+    public bool SharesRepositoryWith(IImageSource other) => other switch
+    {
+        RegistryImageSource registry => registry.Client == Client && registry.Fetch.Repository == Fetch.Repository,
+        FirstFoundImageSource { Chosen: { } chosen } => SharesRepositoryWith(chosen),
+        _ => false,
+    };
+
+    public Task<string?> FindTopDigestAsync(CancellationToken ct) =>
+        Client.HeadManifestAsync(Fetch.Repository, Fetch.ManifestReference, RegistryScope.Pull(Fetch.Repository), ct);
+
+    public Task VisitTagsAsync(System.Action<string> visit, CancellationToken ct) => Client.VisitTagsAsync(Fetch.Repository, visit, ct);
+
+    /// <summary>
+    /// One token request per registry for many repositories, instead of one per repository and end: the pull scopes of
+    /// every registry place among <paramref name="sources"/>, asked of each client at once (other sources need none).
+    /// </summary>
+    public static Task PrepareReadsAsync(IEnumerable<IImageSource> sources, CancellationToken ct) =>
+        Task.WhenAll(sources.OfType<RegistryImageSource>().GroupBy(s => s.Client)
+            .Select(g => (Task)g.Key.PrepareTokensAsync(g.Select(s => RegistryScope.Pull(s.Fetch.Repository)), ct)));
 }

@@ -2,6 +2,7 @@ using System;
 using System.Globalization;
 using System.Threading;
 using System.Threading.Tasks;
+using CseAirgap.Engine.Images;
 using CseAirgap.Engine.Registry;
 
 namespace CseAirgap.Engine.Tkg;
@@ -13,11 +14,11 @@ namespace CseAirgap.Engine.Tkg;
 /// </summary>
 internal static class NewestVersionTag
 {
-    public static async Task<string?> FindAsync(RegistryClient client, string repository, CancellationToken ct)
+    public static async Task<string?> FindAsync(IImageSource image, CancellationToken ct)
     {
         string? newest = null;
         long highest = -1;
-        await client.VisitTagsAsync(repository, tag =>
+        await image.VisitTagsAsync(tag =>
         {
             if (Number(tag) is long n && n > highest)
             {

@@ -38,11 +38,11 @@ public sealed class TkgDependencyResolver
 
     private static readonly Regex ReleaseVersion = new(@"^v\d+\.\d+\.\d+$", RegexOptions.CultureInvariant);
 
-    private readonly Func<ImageReference, (IImageSource Source, RegistryClient Client, string Repository)> _open;
+    private readonly Func<ImageReference, IImageSource> _open;
     private readonly Action<string>? _log;
 
-    /// <param name="open">Where to read an image (the mirror when there is one), and the client and repository to list its tags.</param>
-    public TkgDependencyResolver(Func<ImageReference, (IImageSource, RegistryClient, string)> open, Action<string>? log)
+    /// <param name="open">Where to read an image (the mirror when there is one), whose place also lists its repository's tags.</param>
+    public TkgDependencyResolver(Func<ImageReference, IImageSource> open, Action<string>? log)
     {
         _open = open;
         _log = log;
@@ -135,7 +135,7 @@ public sealed class TkgDependencyResolver
 
     private async Task<string> ReadFileAsync(ImageReference reference, CancellationToken ct)
     {
-        var (source, _, _) = _open(reference);
+        var source = _open(reference);
         var manifest = await source.GetTopManifestAsync(ct).ConfigureAwait(false);
         if (manifest.IsIndex)
             throw new RegistryException(RegistryErrorKind.UnsupportedMediaType, reference.ToString(), $"{reference} is an index; a BOM image is a single image.");
@@ -146,8 +146,7 @@ public sealed class TkgDependencyResolver
     /// <summary>The highest v&lt;number&gt; tag, as the TKG tooling picks its compatibility images.</summary>
     private async Task<string> NewestVersionTagAsync(string repository, CancellationToken ct)
     {
-        var (_, client, path) = _open(ImageReference.Parse(repository + ":latest"));
-        return await NewestVersionTag.FindAsync(client, path, ct).ConfigureAwait(false)
+        return await NewestVersionTag.FindAsync(_open(ImageReference.Parse(repository + ":latest")), ct).ConfigureAwait(false)
             ?? throw new TkgReleaseIncompleteException(repository, $"{repository} has no v<number> tag.", null);
     }
 }

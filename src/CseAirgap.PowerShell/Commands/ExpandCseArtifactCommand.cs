@@ -7,6 +7,7 @@ using System.Threading.Tasks;
 using CseAirgap.Engine.Archive;
 using CseAirgap.Engine.Artifact;
 using CseAirgap.Engine.Docker;
+using CseAirgap.Engine.Export;
 using CseAirgap.Engine.Failures;
 using CseAirgap.Engine.Images;
 using CseAirgap.Engine.Registry;
@@ -22,7 +23,7 @@ public enum CseExpandEngine
 
 /// <summary>
 /// Step 2 of the procedure without Docker: the getting-started image's files, as docker create + docker export
-/// + tar would give them. Also through a Docker engine, or from an image archive file.
+/// + tar would give them. Also through a Docker engine, from an image archive file, or from an export of Export-CseDependency.
 /// </summary>
 [Cmdlet(VerbsData.Expand, "CseArtifact", DefaultParameterSetName = ImageSet, SupportsShouldProcess = true)]
 [OutputType(typeof(CseArtifact))]
@@ -31,6 +32,7 @@ public sealed class ExpandCseArtifactCommand : SourceRegistryCmdlet
     private const string ImageSet = "Image";
     private const string ReferenceSet = "Reference";
     private const string PathSet = "Path";
+    private const string ExportSet = "Export";
     private const int ProgressId = 2;
 
     [Parameter(ParameterSetName = ImageSet, Mandatory = true, Position = 0, ValueFromPipeline = true)]
@@ -38,8 +40,14 @@ public sealed class ExpandCseArtifactCommand : SourceRegistryCmdlet
     public CseAirgapImage Image { get; set; } = null!;
 
     [Parameter(ParameterSetName = ReferenceSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = ExportSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string Reference { get; set; } = null!;
+
+    /// <summary>An export of Export-CseDependency (its folder, or its tar) that holds the image -Reference names.</summary>
+    [Parameter(ParameterSetName = ExportSet, Mandatory = true)]
+    [ValidateNotNullOrEmpty]
+    public string Export { get; set; } = null!;
 
     /// <summary>A tar from docker export, a docker save archive, or an OCI image layout archive.</summary>
     [Parameter(ParameterSetName = PathSet, Mandatory = true)]
@@ -84,12 +92,14 @@ public sealed class ExpandCseArtifactCommand : SourceRegistryCmdlet
     [ValidateRange(1L, long.MaxValue)]
     public long MaxEntryCount { get; set; } = ExpansionLimits.DefaultMaxEntries;
 
-    protected override bool UsesRegistries => ParameterSetName != PathSet;
+    protected override bool UsesRegistries => ParameterSetName != PathSet && ParameterSetName != ExportSet;
 
     protected override void BeginProcessing()
     {
         if (ParameterSetName == PathSet)
             RefuseUnusedParameters(RegistryOnlyParameters, "RegistryParameterWithPath", "is about registries, and -Path expands an archive file");
+        if (ParameterSetName == ExportSet)
+            RefuseUnusedParameters(RegistryOnlyParameters, "RegistryParameterWithExport", "is about registries, and -Export expands an image of an export, which holds it");
         base.BeginProcessing();
     }
 
@@ -124,7 +134,7 @@ public sealed class ExpandCseArtifactCommand : SourceRegistryCmdlet
         var activity = $"Expanding {label}";
         try
         {
-            _servedBy = null;
+            _served = null;
             var (work, engineName, session) = Start(reference, destination, activity);
             ExpandedImage expanded;
             using (session)
@@ -132,7 +142,7 @@ public sealed class ExpandCseArtifactCommand : SourceRegistryCmdlet
                 expanded = Run(work);
             }
             var artifact = ToArtifact(expanded, label, engineName,
-                _servedBy != null && expanded.Digest != null ? $"{_servedBy.Registry}/{_servedBy.Repository}@{expanded.Digest}" : null);
+                _served != null && expanded.Digest != null ? _served.ResolvedFrom(expanded.Digest) : null);
             foreach (var warning in ExpansionWarnings.For(expanded, artifact.DependencyFile != null, artifact.Script != null)) WriteWarning(warning);
             WriteObject(artifact);
         }
@@ -161,6 +171,17 @@ public sealed class ExpandCseArtifactCommand : SourceRegistryCmdlet
             var file = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
             return (ct => Task.Run(() => new ImageArchiveExpander(log, Limits).Expand(file, Platform, destination), ct), "Archive", null);
         }
+        if (ParameterSetName == ExportSet)
+        {
+            var export = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Export);
+            return (async ct =>
+            {
+                // The image as Publish-CseDependency -Path would read it: by its recorded name, or by digest.
+                var image = LayoutImageSource.For(OciLayoutReader.Open(export), reference!);
+                _served = image;
+                return await new RegistryImageExpander(log, Limits).ExpandAsync(image, Platform, destination, BytesRead(status), ct).ConfigureAwait(false);
+            }, "Export", null);
+        }
 
         var session = new RegistrySession(Settings);
         var sources = CreateSourceAccess(session);
@@ -177,9 +198,9 @@ public sealed class ExpandCseArtifactCommand : SourceRegistryCmdlet
         return (async ct =>
         {
             // A moved host's new name first: the place that has the image is the one expanded.
-            var place = await sources.ResolveAsync(reference!, ct).ConfigureAwait(false);
-            _servedBy = place.Fetch;
-            return await new RegistryImageExpander(place.Client, log, Limits).ExpandAsync(place.Fetch, Platform, destination, BytesRead(status), ct).ConfigureAwait(false);
+            var place = sources.Open(reference!);
+            _served = place;
+            return await new RegistryImageExpander(log, Limits).ExpandAsync(place, Platform, destination, BytesRead(status), ct).ConfigureAwait(false);
         }, "Registry", session);
     }
 
@@ -195,9 +216,9 @@ public sealed class ExpandCseArtifactCommand : SourceRegistryCmdlet
         };
     }
 
-    // Where the registry engine really read the image (a moved host's new name, a mirror), for the result's ResolvedFrom;
+    // Where the image was really read (a moved host's new name, a mirror, the export), for the result's ResolvedFrom;
     // written by the work before Run returns.
-    private ImageReference? _servedBy;
+    private IImageSource? _served;
 
     private ExpansionLimits Limits => new(MaxExpandedBytes, MaxEntryCount);
 

@@ -56,12 +56,8 @@ public sealed class GetCseTkgDependencyCommand : SourceRegistryCmdlet
         var sources = CreateSourceAccess(session);
         // Every image of the release is read from -SourceRepository: the origin the user named.
         sources.Name(_sourceRepository);
-        var resolver = new TkgDependencyResolver(reference =>
-        {
-            // Files are read wherever the release is (a moved host's new name first); a tag list is asked at the first place.
-            var first = sources.OpenFirst(reference);
-            return (sources.Open(reference), first.Client, first.Fetch.Repository);
-        }, Settings.Log);
+        // Files are read wherever the release is (a moved host's new name first); a tag list is asked at the first place.
+        var resolver = new TkgDependencyResolver(sources.Open, Settings.Log);
 
         foreach (var version in TkgVersion)
         {

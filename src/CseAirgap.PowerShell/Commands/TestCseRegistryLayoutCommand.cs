@@ -105,11 +105,7 @@ public sealed class TestCseRegistryLayoutCommand : SourceRegistryCmdlet
         var inspector = new LayoutInspector(address,
             session.For(address, DestinationCredential(Credential, address)),
             anonymous.For(address, null),
-            source =>
-            {
-                var from = sources.OpenFirst(source);
-                return (from.Client, from.Fetch);
-            });
+            sources.OpenFirst);
         try
         {
             checks.AddRange(Run(ct => inspector.InspectAsync(_dependencies.Distinct().ToList(), ct)));

@@ -20,6 +20,13 @@ public sealed class ImageCopierAttachmentTests
     {
         public int Asked;
         public string Location => image.Location;
+        public string? ResolvedFrom(string digest) => image.ResolvedFrom(digest);
+        public void KeepForNextRead(Descriptor blob, byte[] verified) => image.KeepForNextRead(blob, verified);
+        public RetryPolicy ReadRetry => image.ReadRetry;
+        public IImageSource? Beside(string digest) => image.Beside(digest);
+        public bool SharesRepositoryWith(IImageSource other) => image.SharesRepositoryWith(other);
+        public Task<string?> FindTopDigestAsync(CancellationToken ct) => image.FindTopDigestAsync(ct);
+        public Task VisitTagsAsync(Action<string> visit, CancellationToken ct) => image.VisitTagsAsync(visit, ct);
         public Task<ManifestDocument> GetTopManifestAsync(CancellationToken ct) => image.GetTopManifestAsync(ct);
         public Task<ManifestDocument> GetManifestAsync(Digest digest, CancellationToken ct) => image.GetManifestAsync(digest, ct);
         public Task<Stream> OpenBlobAsync(Descriptor blob, CancellationToken ct) => image.OpenBlobAsync(blob, ct);

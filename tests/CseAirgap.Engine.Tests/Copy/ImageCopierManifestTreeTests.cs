@@ -143,6 +143,13 @@ public sealed class ImageCopierManifestTreeTests
         public string Location => _inner.Location;
         public Task<ManifestDocument> GetTopManifestAsync(CancellationToken ct) => _inner.GetTopManifestAsync(ct);
         public Task<Stream> OpenBlobAsync(Descriptor blob, CancellationToken ct) => _inner.OpenBlobAsync(blob, ct);
+        public string? ResolvedFrom(string digest) => _inner.ResolvedFrom(digest);
+        public void KeepForNextRead(Descriptor blob, byte[] verified) => _inner.KeepForNextRead(blob, verified);
+        public RetryPolicy ReadRetry => _inner.ReadRetry;
+        public Images.IImageSource? Beside(string digest) => _inner.Beside(digest);
+        public bool SharesRepositoryWith(Images.IImageSource other) => _inner.SharesRepositoryWith(other);
+        public Task<string?> FindTopDigestAsync(CancellationToken ct) => _inner.FindTopDigestAsync(ct);
+        public Task VisitTagsAsync(Action<string> visit, CancellationToken ct) => _inner.VisitTagsAsync(visit, ct);
 
         public void Open() => _open.TrySetResult(true);
 

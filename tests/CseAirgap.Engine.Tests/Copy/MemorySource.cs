@@ -95,6 +95,15 @@ internal sealed class MemorySource
     {
         public string Location => "memory/" + top;
 
+        // Memory: nothing kept between reads, no repository beside it.
+        public string? ResolvedFrom(string digest) => Location;
+        public void KeepForNextRead(Descriptor blob, byte[] verified) { }
+        public RetryPolicy ReadRetry { get; } = new();
+        public IImageSource? Beside(string digest) => null;
+        public bool SharesRepositoryWith(IImageSource other) => false;
+        public Task<string?> FindTopDigestAsync(CancellationToken ct) => Task.FromResult<string?>(source.Get(top).Digest);
+        public Task VisitTagsAsync(Action<string> visit, CancellationToken ct) => Task.CompletedTask;
+
         public async Task<ManifestDocument> GetTopManifestAsync(CancellationToken ct)
         {
             if (source.BeforeTopManifest != null) await source.BeforeTopManifest(top);

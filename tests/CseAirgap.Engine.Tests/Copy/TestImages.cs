@@ -19,6 +19,15 @@ internal sealed class TestImages : IImageSource
 
     public string Location => "memory";
 
+    // Memory: nothing kept between reads, no repository beside it.
+    public string? ResolvedFrom(string digest) => Location;
+    public void KeepForNextRead(Descriptor blob, byte[] verified) { }
+    public RetryPolicy ReadRetry { get; } = new();
+    public IImageSource? Beside(string digest) => null;
+    public bool SharesRepositoryWith(IImageSource other) => false;
+    public Task<string?> FindTopDigestAsync(CancellationToken ct) => Task.FromResult<string?>(_top.Digest);
+    public Task VisitTagsAsync(Action<string> visit, CancellationToken ct) => Task.CompletedTask;
+
     public static Descriptor Blob(ConcurrentDictionary<string, byte[]> store, string text, string mediaType = "application/vnd.oci.image.layer.v1.tar")
     {
         var bytes = Encoding.UTF8.GetBytes(text);

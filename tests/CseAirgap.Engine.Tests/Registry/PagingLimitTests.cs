@@ -120,7 +120,7 @@ public sealed class PagingLimitTests
         });
 
         var walked = Registry();
-        Assert.Equal("v70001", await NewestVersionTag.FindAsync(walked.Client(), "lib/app", CancellationToken.None));
+        Assert.Equal("v70001", await NewestVersionTag.FindAsync(new Images.RegistryImageSource(walked.Client(), ImageReference.Parse("registry.test/lib/app:latest")), CancellationToken.None));
         Assert.Equal(pages, walked.Seen.Count);
         // The same tags as a list to keep are over the names cap: only the streaming walk can read them.
         var listed = await Assert.ThrowsAsync<RegistryException>(() => Registry().Client().ListTagsAsync("lib/app", CancellationToken.None));
