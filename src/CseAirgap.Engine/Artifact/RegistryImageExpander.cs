@@ -35,7 +35,8 @@ public sealed class RegistryImageExpander
         {
             var chosen = PlatformSelector.Select(top, platform, target);
             // By its descriptor: checked against the digest the pinned index names it by, in that digest's algorithm, and its size.
-            manifest = await source.GetManifestAsync(chosen.Digest, ct).ConfigureAwait(false);
+            manifest = (await source.GetManifestAsync(chosen.Digest, ct).ConfigureAwait(false))
+                .VerifiedAgainst(chosen.Digest, chosen.Size, target, "the registry, a mirror or the export altered it");
         }
 
         using var staging = new StagingFolder(destination, _log, _platform.FolderMover);

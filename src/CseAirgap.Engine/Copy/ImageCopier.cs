@@ -268,7 +268,9 @@ public sealed class ImageCopier
             ManifestDocument child;
             try
             {
-                child = await job.From.GetManifestAsync(c.Digest, ct).ConfigureAwait(false);
+                // Checked against the size the index gives too (the digest is checked by the source, in its algorithm).
+                child = (await job.From.GetManifestAsync(c.Digest, ct).ConfigureAwait(false))
+                    .VerifiedAgainst(c.Digest, c.Size, job.Source.ToString(), "the source altered it");
             }
             finally
             {
