@@ -46,7 +46,7 @@ public static class ConfiguredRegistryInspector
         if (presented.Chain.Count == 0)
             return new CheckResult(check, target, CheckStatus.Failed, $"{registry} presented no certificate.");
         var leaf = presented.Chain[0];
-        var match = configured.FirstOrDefault(c => presented.Chain.Any(p => p.Thumbprint == c.Thumbprint)) ?? RootAmong(leaf, configured);
+        var match = configured.FirstOrDefault(c => presented.Chain.Any(p => p.Thumbprint == c.Thumbprint)) ?? Registry.RegistryTrust.RootAmong(leaf, configured);
         if (match != null)
             return new CheckResult(check, target, CheckStatus.Passed, $"{registry}'s certificate is trusted through '{match.Subject}' in CSE's {list.ToLowerInvariant()} list.");
         if (presented.TrustedByMachine)
@@ -56,19 +56,5 @@ public static class ConfiguredRegistryInspector
             $"{registry} presents '{leaf.Subject}' issued by '{leaf.Issuer}' (thumbprint {leaf.Thumbprint}), but {what}: " +
             $"the {(list == "Bootstrap" ? "bootstrap VM" : "cluster VMs")} will refuse the registry. Add its CA: " +
             $"Get-CseRegistryCertificate -Registry {registry} | Set-CseServerConfiguration -CertificateScope {list}.");
-    }
-
-    // netstandard2.0 has no custom trust store: the chain is built with the configured certificates as extra ones, an
-    // unknown root allowed, and the root it ends at must be one of them (as RegistryTrust does for -CaCertificate).
-    private static X509Certificate2? RootAmong(X509Certificate2 leaf, IReadOnlyList<X509Certificate2> configured)
-    {
-        if (configured.Count == 0) return null;
-        using var chain = new X509Chain();
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.VerificationFlags = X509VerificationFlags.AllowUnknownCertificateAuthority;
-        chain.ChainPolicy.ExtraStore.AddRange(configured.ToArray());
-        if (!chain.Build(leaf)) return null;
-        var root = chain.ChainElements[chain.ChainElements.Count - 1].Certificate;
-        return configured.FirstOrDefault(c => c.Thumbprint == root.Thumbprint);
     }
 }

@@ -72,15 +72,24 @@ public sealed class RegistryTrust
         // A name mismatch is never forgiven, whoever signed the certificate.
         if ((errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != 0) return false;
 
-        // netstandard2.0 has no custom trust store: build the chain with our CAs as extra certificates,
-        // allow an unknown root, then insist the root is one of ours.
-        using var ours = new X509Chain();
-        ours.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        ours.ChainPolicy.VerificationFlags = X509VerificationFlags.AllowUnknownCertificateAuthority;
-        ours.ChainPolicy.ExtraStore.AddRange(_extraAuthorities);
-        if (!ours.Build(certificate)) return false;
-        var root = ours.ChainElements[ours.ChainElements.Count - 1].Certificate;
-        return _extraAuthorities.Cast<X509Certificate2>().Any(ca => ca.Thumbprint == root.Thumbprint);
+        return RootAmong(certificate, _extraAuthorities.Cast<X509Certificate2>().ToList()) != null;
+    }
+
+    /// <summary>
+    /// The one of <paramref name="authorities"/> that <paramref name="certificate"/> chains up to, or null. netstandard2.0
+    /// has no custom trust store: the chain is built with them as extra certificates, an unknown root allowed, and the
+    /// root it ends at must be one of them.
+    /// </summary>
+    public static X509Certificate2? RootAmong(X509Certificate2 certificate, IReadOnlyList<X509Certificate2> authorities)
+    {
+        if (authorities.Count == 0) return null;
+        using var chain = new X509Chain();
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.VerificationFlags = X509VerificationFlags.AllowUnknownCertificateAuthority;
+        chain.ChainPolicy.ExtraStore.AddRange(authorities.ToArray());
+        if (!chain.Build(certificate)) return null;
+        var root = chain.ChainElements[chain.ChainElements.Count - 1].Certificate;
+        return authorities.FirstOrDefault(ca => ca.Thumbprint == root.Thumbprint);
     }
 
     private static IEnumerable<X509Certificate2> ReadPem(string file)

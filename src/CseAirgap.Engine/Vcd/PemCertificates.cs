@@ -51,14 +51,8 @@ public static class PemCertificates
         }
     }
 
-    /// <summary>One PEM block, 64 characters a line, ending in a newline.</summary>
-    public static string ToPem(X509Certificate2 certificate)
-    {
-        var base64 = Convert.ToBase64String(certificate.RawData);
-        var pem = new StringBuilder(Begin).Append('\n');
-        for (var i = 0; i < base64.Length; i += 64) pem.Append(base64, i, Math.Min(64, base64.Length - i)).Append('\n');
-        return pem.Append(End).Append('\n').ToString();
-    }
+    /// <summary>One PEM block, 64 characters a line, ending in a newline: the form Get-CseRegistryCertificate writes.</summary>
+    public static string ToPem(X509Certificate2 certificate) => Tls.TlsProbe.ToPem(certificate);
 
     /// <summary>"CN=harbor (thumbprint 1A2B3C4D…, expires 2027-01-01)", for diffs and messages.</summary>
     public static string Describe(X509Certificate2 certificate) =>
